@@ -1,4 +1,4 @@
-// Structural validation with the JSON Schema in schemas/, compiled ahead of time by ajv (scripts/build.mjs)
+// Structural validation with the JSON Schema in schemas/, compiled ahead of time by ajv (scripts/gen-sources.mjs)
 // so that no schema is compiled at start-up. ajv's errors become one plain sentence each.
 import schema from '../../schemas/service.schema.json' with { type: 'json' };
 import validateService from './generated/validate-service.js';
