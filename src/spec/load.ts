@@ -30,9 +30,9 @@ export interface LoadedSpec {
   positionOf(pointer: string): Position;
 }
 
-export function loadSpec(text: string, options: LoadOptions): LoadedSpec {
+export async function loadSpec(text: string, options: LoadOptions): Promise<LoadedSpec> {
   const { file } = options;
-  const doc = normalize(readSource(text, file));
+  const doc = normalize(await readSource(text, file));
   const diagnostics = [...stripUnsupported(doc, file), ...checkSchema(doc, file), ...checkRules(doc, file)];
   const named = resolveName(doc, options);
   diagnostics.push(...named.diagnostics);

@@ -1,7 +1,6 @@
 // Structural validation with the JSON Schema in schemas/, compiled ahead of time by ajv (scripts/gen-sources.mjs)
 // so that no schema is compiled at start-up. ajv's errors become one plain sentence each.
-import schema from '../../schemas/service.schema.json' with { type: 'json' };
-import validateService from './generated/validate-service.js';
+import validateService, { schema } from './generated/validate-service.js';
 import type { Diagnostic } from './diagnostics.ts';
 import { toCamelCase, type Normalized } from './normalize.ts';
 import { closest } from './suggest.ts';

@@ -1,7 +1,7 @@
 // Reads a spec's text (JSON or YAML) into a tree that remembers where each key and value is,
 // so that every later error can point at `file:line:col`.
 import { parse as parseJson, type AnyNode as JsonNode } from '@humanwhocodes/momoa';
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isAlias, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { SpecError, type Position } from './diagnostics.ts';
 
 export type SourceNode =
@@ -24,10 +24,16 @@ export function detectFormat(text: string, file: string): SourceFormat {
   return /^\s*[{[]/.test(text.replace(/^\uFEFF/, '')) ? 'json' : 'yaml';
 }
 
-export function readSource(text: string, file: string): SourceNode {
+export async function readSource(text: string, file: string): Promise<SourceNode> {
   const body = text.replace(/^\uFEFF/, '');
-  return detectFormat(body, file) === 'json' ? readJson(body, file) : readYaml(body, file);
+  if (detectFormat(body, file) === 'json') return readJson(body, file);
+  // The YAML parser is loaded only for YAML specs: JSON ones start faster without it.
+  const yaml = await import('yaml');
+  // Bundled, the package's CommonJS build arrives as a default export; run from source, as named ones.
+  return readYaml(body, file, 'LineCounter' in yaml ? yaml : (yaml as unknown as { default: YamlModule }).default);
 }
+
+type YamlModule = typeof import('yaml');
 
 function fail(file: string, at: Position, message: string): never {
   throw new SpecError([{ severity: 'error', file, position: at, message }]);
@@ -74,7 +80,8 @@ function fromJson(node: JsonNode, file: string): SourceNode {
   }
 }
 
-function readYaml(text: string, file: string): SourceNode {
+function readYaml(text: string, file: string, yaml: YamlModule): SourceNode {
+  const { LineCounter, parseAllDocuments } = yaml;
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const pos = (offset: number): Position => {
@@ -94,10 +101,11 @@ function readYaml(text: string, file: string): SourceNode {
     const at = second.contents?.range ? pos(second.contents.range[0]) : { line: 1, column: 1 };
     fail(file, at, 'this file holds more than one spec; pachsvc takes one service per file');
   }
-  return fromYaml(first.contents as YamlNode, file, pos);
+  return fromYaml(first.contents as YamlNode, file, pos, yaml);
 }
 
-function fromYaml(node: YamlNode, file: string, pos: (offset: number) => Position): SourceNode {
+function fromYaml(node: YamlNode, file: string, pos: (offset: number) => Position, yaml: YamlModule): SourceNode {
+  const { isAlias, isMap, isScalar, isSeq } = yaml;
   const at = pos(node.range?.[0] ?? 0);
   if (isAlias(node)) fail(file, at, 'YAML aliases (*name) are not supported in specs');
   if (isMap(node)) {
@@ -111,14 +119,14 @@ function fromYaml(node: YamlNode, file: string, pos: (offset: number) => Positio
       const key = String(keyNode.value);
       if (key === '<<') fail(file, keyAt, 'YAML merge keys (<<) are not supported in specs');
       const value = pair.value
-        ? fromYaml(pair.value as YamlNode, file, pos)
+        ? fromYaml(pair.value as YamlNode, file, pos, yaml)
         : ({ kind: 'scalar', at: keyAt, value: null } as const);
       entries.push({ key, keyAt, value });
     }
     return { kind: 'object', at, entries };
   }
   if (isSeq(node)) {
-    return { kind: 'array', at, items: node.items.map((i) => fromYaml(i as YamlNode, file, pos)) };
+    return { kind: 'array', at, items: node.items.map((i) => fromYaml(i as YamlNode, file, pos, yaml)) };
   }
   if (isScalar(node)) {
     const v = node.value;

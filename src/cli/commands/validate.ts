@@ -1,0 +1,59 @@
+import type { Argv, CommandModule } from 'yargs';
+import { SpecError, type Diagnostic } from '../../spec/diagnostics.ts';
+import { ReportedError } from '../errors.ts';
+import { RENDER_OPTIONS, SPEC_OPTIONS, type OptionTable, type RenderArgs, type SpecArgs } from '../options.ts';
+import { diagnosticsJson, printDiagnostics } from '../output/diagnostics.ts';
+import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from '../spec-input.ts';
+import { writeLine, type Terminal } from '../terminal.ts';
+
+export type ValidateArgs = SpecArgs & RenderArgs & { output: 'text' | 'json' };
+
+export const VALIDATE_OPTIONS = {
+  ...SPEC_OPTIONS,
+  ...RENDER_OPTIONS,
+  output: { alias: 'o', choices: ['text', 'json'], default: 'text', describe: 'text, or json for tools' },
+} satisfies OptionTable;
+
+const DIALECTS: Record<string, string> = {
+  'pachyderm-1.x': 'Pachyderm 1.x form',
+  'pachyderm-2.x': 'Pachyderm 2.x form',
+  'pachyderm-2.x-camel': 'Pachyderm 2.x form, camelCase',
+};
+
+export function validateCommand(term: Terminal): CommandModule<object, ValidateArgs> {
+  return {
+    command: 'validate',
+    describe: 'Check a service spec, without a cluster',
+    builder: (y: Argv) =>
+      y
+        .options(VALIDATE_OPTIONS)
+        .example('$0 validate -f examples/jupyter.json', 'Check a spec; problems are file:line:col lines on stderr')
+        .example('$0 validate -f spec.yaml -o json | jq .diagnostics', 'The result as JSON, for tools') as unknown as Argv<ValidateArgs>,
+    handler: (args) => runValidate(args, term),
+  };
+}
+
+export async function runValidate(args: ValidateArgs, term: Terminal): Promise<void> {
+  let diagnostics: Diagnostic[] = [];
+  let summary: { service: string; dialect: string; inputs: number } | undefined;
+  let file = args.filename === '-' ? '<stdin>' : args.filename;
+  try {
+    const loaded = await loadFromArgs(args, term, { quiet: args.output === 'json' });
+    file = loaded.file;
+    renderLoaded(loaded, renderOptionsFromArgs(args));
+    diagnostics = loaded.warnings;
+    summary = { service: loaded.service.name, dialect: loaded.dialect, inputs: loaded.service.inputs.length };
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    diagnostics = err.diagnostics;
+    if (args.output === 'text') printDiagnostics(term, diagnostics);
+  }
+  if (args.output === 'json') {
+    const result = { file, valid: summary !== undefined, ...(summary ?? {}), diagnostics: diagnosticsJson(diagnostics) };
+    writeLine(term.stdout, JSON.stringify(result, null, 2));
+  } else if (summary) {
+    const inputs = summary.inputs === 1 ? '1 input' : `${summary.inputs} inputs`;
+    writeLine(term.stdout, `${file}: valid: service "${summary.service}" (${DIALECTS[summary.dialect]}, ${inputs})`);
+  }
+  if (!summary) throw new ReportedError(1);
+}

@@ -1,0 +1,23 @@
+import type { Diagnostic } from '../../spec/diagnostics.ts';
+import { style, writeLine, type Terminal } from '../terminal.ts';
+
+/** Each diagnostic as one line on stderr: `file:line:col: message`, warnings marked. */
+export function printDiagnostics(term: Terminal, diagnostics: Diagnostic[]): void {
+  const c = style(term);
+  for (const d of diagnostics) {
+    const where = c.bold(`${d.file}:${d.position.line}:${d.position.column}:`);
+    const label = d.severity === 'warning' ? `${c.yellow('warning:')} ` : '';
+    writeLine(term.stderr, `${where} ${label}${d.message}`);
+  }
+}
+
+/** The machine-readable form of diagnostics (`validate -o json`). */
+export function diagnosticsJson(diagnostics: Diagnostic[]) {
+  return diagnostics.map((d) => ({
+    file: d.file,
+    line: d.position.line,
+    column: d.position.column,
+    severity: d.severity,
+    message: d.message,
+  }));
+}

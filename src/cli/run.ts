@@ -1,0 +1,16 @@
+// `render` and `validate` take the fast path when they can; the rest goes through yargs (main.ts),
+// loaded only then.
+import { tryFastPath } from './fast-path.ts';
+import { report } from './report.ts';
+import { processTerminal } from './terminal.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const term = await processTerminal(argv);
+  try {
+    if (await tryFastPath(argv, term)) return 0;
+  } catch (err) {
+    return report(err, term);
+  }
+  const { main } = await import('./main.ts');
+  return main(argv, term);
+}
