@@ -37,36 +37,50 @@ ours() {
   [[ ${exe##*/} == "$name" ]]
 }
 
-# Reverse start order: clients first, etcd last.
-targets=()
-for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-  f="$S/pids/$name.pid"
-  [[ -f $f ]] || continue
-  pid="$(cat "$f")"
-  if [[ $pid =~ ^[0-9]+$ ]] && ours "$pid" "$name"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    targets+=("$pid:$name")
-  fi
-done
-
-deadline=$((SECONDS + GRACE))
-while :; do
-  left=()
-  for t in "${targets[@]}"; do if cp_pid_alive "${t%%:*}"; then left+=("$t"); fi; done
-  ((${#left[@]} == 0)) && break
-  if ((SECONDS >= deadline)); then
-    for t in "${left[@]}"; do
-      cp_log "${t#*:} (pid ${t%%:*}) ignored SIGTERM for ${GRACE}s; sending SIGKILL"
-      kill -KILL "${t%%:*}" 2>/dev/null || true
-    done
-    for _ in $(seq 1 50); do
-      still=0
-      for t in "${left[@]}"; do if cp_pid_alive "${t%%:*}"; then still=1; fi; done
-      ((still)) || break
-      sleep 0.1
-    done
-    break
-  fi
+# stop_group NAME... : SIGTERM each of ours, wait up to $GRACE s, then SIGKILL.
+STOPPED=0
+ALL_PIDS=()
+stop_group() {
+  local name f pid t targets=() left
+  for name in "$@"; do
+    f="$S/pids/$name.pid"
+    [[ -f $f ]] || continue
+    pid="$(cat "$f")"
+    if [[ $pid =~ ^[0-9]+$ ]] && ours "$pid" "$name"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      targets+=("$pid:$name")
+    fi
+  done
+  ((${#targets[@]})) || return 0
+  STOPPED=$((STOPPED + ${#targets[@]}))
+  local deadline=$((SECONDS + GRACE)) killed=0
+  while :; do
+    left=()
+    for t in "${targets[@]}"; do if cp_pid_alive "${t%%:*}"; then left+=("$t"); fi; done
+    ((${#left[@]})) || break
+    if ((!killed && SECONDS >= deadline)); then
+      for t in "${left[@]}"; do
+        cp_log "${t#*:} (pid ${t%%:*}) still running ${GRACE}s after SIGTERM; sending SIGKILL"
+        kill -KILL "${t%%:*}" 2>/dev/null || true
+      done
+      killed=1
+    fi
+    ((SECONDS < deadline + 10)) || { cp_log "WARNING: could not stop ${left[*]}"; break; }
+    sleep 0.1
+  done
+  ALL_PIDS+=("${targets[@]%%:*}")
+}
+# Reverse start order: API clients first (their open watches would otherwise
+# hold the apiserver's graceful shutdown for up to a minute), etcd last.
+stop_group kwok kube-scheduler kube-controller-manager
+stop_group kube-apiserver
+stop_group etcd
+# Dead processes are reaped by their parent (init, once up.sh has exited);
+# wait briefly so that not even a zombie of ours is left in the process table.
+for _ in $(seq 1 50); do
+  left=0
+  for pid in "${ALL_PIDS[@]}"; do [[ -e /proc/$pid ]] && left=1; done
+  ((left)) || break
   sleep 0.1
 done
 
@@ -75,4 +89,4 @@ if ((KEEP_LOGS)); then
 else
   rm -rf "$S"
 fi
-cp_log "stopped ${#targets[@]} process(es) in $((SECONDS - T_START))s; removed ${S#"$REPO_ROOT"/}$( ((KEEP_LOGS)) && echo ' (logs kept)')"
+cp_log "stopped $STOPPED process(es) in $((SECONDS - T_START))s; removed ${S#"$REPO_ROOT"/}$( ((KEEP_LOGS)) && echo ' (logs kept)')"

@@ -40,7 +40,7 @@ fail() {
   printf '[cluster] ERROR: %s\n' "$*" >&2
   dump_logs
   printf '\n[cluster] start-up failed; stopping what was started (logs kept in %s/logs)\n' "$S" >&2
-  bash "$CLUSTER_SRC_DIR/down.sh" --keep-logs >&2 || true
+  PACHSVC_CLUSTER_GRACE="${PACHSVC_CLUSTER_GRACE:-3}" bash "$CLUSTER_SRC_DIR/down.sh" --keep-logs >&2 || true
   exit 1
 }
 
@@ -115,11 +115,11 @@ Local Kubernetes control plane is up ($1 in ${elapsed}s).
   Kubeconfig:   $KUBECONFIG_PATH
                 contexts: pachsvc-admin (current, system:masters),
                           pachsvc-restricted (Role in namespace $RESTRICTED_NS only)
-  kubectl:      $BIN/kubectl
+  kubectl:      $PACHSVC_KUBECTL
   Logs / PIDs:  ${S#"$REPO_ROOT"/}/logs/  ${S#"$REPO_ROOT"/}/pids/
 
   export KUBECONFIG=$KUBECONFIG_PATH
-  $BIN/kubectl get nodes
+  $PACHSVC_KUBECTL get nodes
   bin/pachsvc ...                      # uses \$KUBECONFIG
   npm run cluster:down                 # stop it and remove ${S#"$REPO_ROOT"/}/
 EOF
@@ -141,7 +141,7 @@ if [[ -d $S ]]; then
     fi
   fi
   cp_log "found stale state in $S (not all components running/ready); cleaning up"
-  bash "$CLUSTER_SRC_DIR/down.sh" >&2
+  PACHSVC_CLUSTER_GRACE="${PACHSVC_CLUSTER_GRACE:-3}" bash "$CLUSTER_SRC_DIR/down.sh" >&2
 fi
 
 # ------------------------------------------------------------------ binaries
@@ -156,7 +156,7 @@ mkdir -p "$S"/{logs,pids,pki,etc,etcd-data,kwok-home}
 chmod 700 "$S/pki"
 
 # --------------------------------------------------------------------- ports
-read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT <<<"$(free_ports 5)"
+read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT KWOK_PORT <<<"$(free_ports 6)"
 ADVERTISE="$(pick_advertise_address)"
 API_URL="https://127.0.0.1:$API_PORT"
 
@@ -191,6 +191,12 @@ subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernete
   sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
   sign scheduler "/CN=system:kube-scheduler" "$client_ext"
   sign kwok "/O=system:masters/CN=kwok-controller" "$client_ext"
+  sign apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" "$client_ext"
+  # kwok's "kubelet" server (pod logs), reached by the apiserver at the node's InternalIP.
+  sign kwok-serving "/CN=$NODE_NAME" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:$NODE_NAME,DNS:localhost,IP:127.0.0.1"
   genkey "$P/sa.key"
   openssl pkey -in "$P/sa.key" -pubout -out "$P/sa.pub" 2>/dev/null
 } || fail "creating certificates with openssl failed"
@@ -223,6 +229,7 @@ ETCD_PORT=$ETCD_PORT
 API_PORT=$API_PORT
 KCM_PORT=$KCM_PORT
 SCHED_PORT=$SCHED_PORT
+KWOK_PORT=$KWOK_PORT
 NODE_NAME=$NODE_NAME
 RESTRICTED_NAMESPACE=$RESTRICTED_NS
 KUBERNETES_VERSION=$KUBERNETES_VERSION
@@ -259,6 +266,8 @@ start kube-apiserver \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
   --service-cluster-ip-range="$SERVICE_CIDR" --service-node-port-range=30000-32767 \
+  --kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$P/ca.crt" \
+  --kubelet-client-certificate="$P/apiserver-kubelet-client.crt" --kubelet-client-key="$P/apiserver-kubelet-client.key" \
   --allow-privileged=true --profiling=false
 wait_for "kube-apiserver /readyz" curl_admin "$API_URL/readyz"
 
@@ -278,10 +287,28 @@ start kube-scheduler \
   --authorization-kubeconfig="$S/etc/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false --profiling=false
 
+# No container runs, so `kubectl logs` (pods/log) serves one fixed file for
+# every container, through kwok's kubelet-like server on 127.0.0.1:$KWOK_PORT.
+# kwok reads it in the CRI log format ("<RFC3339Nano> stdout F <line>").
+printf '%s stdout F kwok: fake container log (no container runs on the fake node %s)\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" "$NODE_NAME" >"$S/etc/fake-container.log"
+cat >"$S/etc/kwok-logs.yaml" <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: fake-container-logs
+spec:
+  logs:
+  - logsFile: $S/etc/fake-container.log
+    previousLogsFile: $S/etc/fake-container.log
+    follow: false
+EOF
 start kwok \
-  --kubeconfig="$S/etc/kwok.kubeconfig" --config="$CACHE/stages.yaml" \
+  --kubeconfig="$S/etc/kwok.kubeconfig" --config="$CACHE/stages.yaml" --config="$S/etc/kwok-logs.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --node-lease-duration-seconds=40 --cidr="$POD_CIDR" --node-ip=127.0.0.1
+  --node-lease-duration-seconds=40 --cidr="$POD_CIDR" \
+  --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --server-address="127.0.0.1:$KWOK_PORT" \
+  --tls-cert-file="$P/kwok-serving.crt" --tls-private-key-file="$P/kwok-serving.key"
 
 # ------------------------------------------------------- cluster objects
 kc apply -f - >"$S/logs/apply.log" 2>&1 <<EOF || fail "applying the fake Node / restricted RBAC failed: $(cat "$S/logs/apply.log")"
