@@ -17,7 +17,9 @@ export function report(err: unknown, term: Terminal): number {
     return EXIT.usage;
   }
   const message = err instanceof Error ? err.message : String(err);
-  writeLine(term.stderr, `${c.red('error:')} ${message}`);
+  // kubectl prints the API server's own words as they are; everything else is an "error:" line.
+  const verbatim = /^(Error from server|The connection to the server|Unable to connect to the server|You must be logged in)/.test(message);
+  writeLine(term.stderr, verbatim ? message : `${c.red('error:')} ${message}`);
   if (term.verbose && err instanceof Error && err.stack) writeLine(term.stderr, c.dim(err.stack));
   return EXIT.failure;
 }

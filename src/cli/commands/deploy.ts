@@ -1,0 +1,40 @@
+// create, update and apply share their flags and their story (deploy.ts); they differ in what may exist.
+import type { Argv, CommandModule } from 'yargs';
+import { DEPLOY_OPTIONS, runDeploy, type DeployArgs, type DeployMode } from '../deploy.ts';
+import type { Terminal } from '../terminal.ts';
+
+const DESCRIBE: Record<DeployMode, string> = {
+  create: 'Create a service on the cluster (fails if it exists)',
+  update: 'Change an existing service (its pods roll onto the new spec)',
+  apply: 'Create or update a service, idempotently (for scripts and GitOps)',
+};
+
+const EXAMPLES: Record<DeployMode, [string, string][]> = {
+  create: [
+    ['$0 create -f examples/jupyter.json', 'Create the seed\'s Jupyter service'],
+    ['$0 create -f spec.yaml -n analytics --wait', 'Create it in a namespace and wait until it is ready'],
+    ['$0 create -f spec.json --dry-run=client -o yaml', 'Print the objects instead'],
+    ['cat spec.json | $0 create -f - --name notebook', 'Read the spec from stdin'],
+  ],
+  update: [
+    ['$0 update -f examples/jupyter.json', 'Apply the changed spec (re-pins branch inputs to their newest commit)'],
+    ['$0 update -f spec.yaml --dry-run=server', 'See whether it would change, without changing it'],
+  ],
+  apply: [
+    ['$0 apply -f examples/file-server.yaml', 'Create it if missing, else update it'],
+    ['for f in services/*.yaml; do $0 apply -f "$f"; done', 'Keep a folder of specs deployed'],
+  ],
+};
+
+export function deployCommand(mode: DeployMode, term: Terminal): CommandModule<object, DeployArgs> {
+  return {
+    command: mode,
+    describe: DESCRIBE[mode],
+    builder: (y: Argv) => {
+      let b = y.options(DEPLOY_OPTIONS);
+      for (const [cmd, what] of EXAMPLES[mode]) b = b.example(cmd, what);
+      return b as unknown as Argv<DeployArgs>;
+    },
+    handler: (args) => runDeploy(mode, args, term),
+  };
+}

@@ -1,0 +1,90 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { ServiceSummary } from '../../cluster/index.ts';
+import { connect } from '../cluster-args.ts';
+import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
+import { formatTable } from '../output/table.ts';
+import { toYaml } from '../output/yaml.ts';
+import { writeLine, type Terminal } from '../terminal.ts';
+
+type Args = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; 'no-headers': boolean; selector?: string; 'all-namespaces': boolean };
+
+const OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  output: { alias: 'o', choices: ['wide', 'json', 'yaml', 'name'], describe: 'wide (more columns), json, yaml, or name (service/<name>, one a line)' },
+  'no-headers': { type: 'boolean', default: false, describe: 'Leave out the header line' },
+  selector: { alias: 'l', type: 'string', describe: 'Label selector, e.g. team=analytics,tier!=dev', requiresArg: true },
+  'all-namespaces': { alias: 'A', type: 'boolean', default: false, describe: 'List services in every namespace' },
+} satisfies OptionTable;
+
+export function listCommand(term: Terminal): CommandModule<object, Args> {
+  return {
+    command: 'list',
+    aliases: ['ls'],
+    describe: 'List services: inputs, ports, readiness, status, age',
+    builder: (y: Argv) =>
+      y
+        .options(OPTIONS)
+        .example('$0 list', 'Services in the current namespace')
+        .example('$0 ls -A -o wide', 'Everywhere, with addresses and images')
+        .example('$0 list -o name | xargs -n1 $0 delete', 'Delete them all, one by one') as unknown as Argv<Args>,
+    handler: (args) => runList(args, term),
+  };
+}
+
+async function runList(args: Args, term: Terminal): Promise<void> {
+  const { k8s, cluster } = await connect(args);
+  let services: ServiceSummary[];
+  try {
+    services = await k8s.listServices(cluster, {
+      allNamespaces: args['all-namespaces'],
+      ...(args.selector !== undefined ? { selector: args.selector } : {}),
+    });
+  } finally {
+    cluster.close();
+  }
+  if (args.output === 'json' || args.output === 'yaml') {
+    const list = { apiVersion: 'pachsvc.io/v1', kind: 'ServiceList', items: services.map(machineView) };
+    term.stdout.write(args.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list));
+    return;
+  }
+  if (args.output === 'name') {
+    for (const s of services) writeLine(term.stdout, `service/${s.name}`);
+    return;
+  }
+  if (services.length === 0) {
+    writeLine(term.stderr, args['all-namespaces'] ? 'No services found.' : `No services found in ${cluster.namespace} namespace.`);
+    return;
+  }
+  const now = Date.now();
+  const wide = args.output === 'wide';
+  const all = args['all-namespaces'];
+  const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'INPUTS', 'PORTS', 'READY', 'STATUS', 'AGE', ...(wide ? ['CLUSTER-IP', 'EXTERNAL-IP', 'IMAGE', 'COMMITS'] : [])];
+  const rows = services.map((s) => [
+    ...(all ? [s.namespace] : []),
+    s.name,
+    s.inputs.map((i) => `${i.repo}@${i.ref}${i.follow ? ' (follow)' : ''}`).join(','),
+    s.ports,
+    s.ready,
+    s.status,
+    k8s.age(s.created, now),
+    ...(wide ? [s.clusterIP, s.externalIP, s.image, s.inputs.map((i) => `${i.name}=${i.commit ?? (i.follow ? 'following' : 'unpinned')}`).join(',')] : []),
+  ]);
+  term.stdout.write(formatTable(headers, rows, { noHeaders: args['no-headers'] }));
+}
+
+function machineView(s: ServiceSummary) {
+  return {
+    name: s.name,
+    namespace: s.namespace,
+    inputs: s.inputs,
+    type: s.type,
+    ports: s.ports,
+    clusterIP: s.clusterIP,
+    externalIP: s.externalIP,
+    image: s.image,
+    ready: s.ready,
+    status: s.status,
+    created: s.created,
+    pods: s.pods,
+  };
+}

@@ -1,0 +1,49 @@
+import type { Argv, CommandModule } from 'yargs';
+import { connect, durationFlag } from '../cluster-args.ts';
+import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
+import { style, writeLine, type Terminal } from '../terminal.ts';
+
+type Args = ClusterArgs & { name: string; follow: boolean; tail?: number; since?: string; container: 'service' | 'checkout' | 'follow'; timestamps: boolean };
+
+const OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  follow: { alias: 'f', type: 'boolean', default: false, describe: 'Keep streaming new lines' },
+  tail: { type: 'number', describe: 'Only the last N lines of each container (default: all)', requiresArg: true },
+  since: { type: 'string', describe: 'Only lines newer than this (e.g. 10m, 2h)', requiresArg: true },
+  container: { alias: 'c', choices: ['service', 'checkout', 'follow'], default: 'service', describe: 'The service itself, its checkout init containers, or its follow sidecars' },
+  timestamps: { type: 'boolean', default: false, describe: 'Prefix each line with its time' },
+} satisfies OptionTable;
+
+export function logsCommand(term: Terminal): CommandModule<object, Args> {
+  return {
+    command: 'logs <name>',
+    describe: 'Print the logs of a service (all replicas, prefixed by pod when there are several)',
+    builder: (y: Argv) =>
+      y
+        .positional('name', { type: 'string', describe: 'The service' })
+        .options(OPTIONS)
+        .example('$0 logs jupyter -f', 'Follow the service\'s output')
+        .example('$0 logs jupyter -c checkout', 'What the data checkout did')
+        .example('$0 logs dashboard -c follow --since 1h', 'Data updates in the last hour') as unknown as Argv<Args>,
+    handler: (args) => runLogs(args, term),
+  };
+}
+
+async function runLogs(args: Args, term: Terminal): Promise<void> {
+  const sinceSeconds = args.since === undefined ? undefined : Math.max(1, Math.round(durationFlag('since', args.since) / 1000));
+  const { k8s, cluster } = await connect(args);
+  const c = style(term);
+  try {
+    await k8s.streamLogs(cluster, cluster.namespace, String(args.name).replace(/^services?\//, ''), {
+      role: args.container,
+      follow: args.follow,
+      timestamps: args.timestamps,
+      ...(args.tail !== undefined ? { tail: args.tail } : {}),
+      ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+      write: (prefix, line) => writeLine(term.stdout, prefix + line),
+      warn: (message) => writeLine(term.stderr, `${c.yellow('warning:')} ${message}`),
+    });
+  } finally {
+    cluster.close();
+  }
+}

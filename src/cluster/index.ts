@@ -1,0 +1,10 @@
+// The cluster layer: everything that talks to the Kubernetes API. Loaded only by commands that need it.
+export { Cluster, KINDS } from './client.ts';
+export type { ConnectOptions } from './config.ts';
+export { ClusterError } from './errors.ts';
+export { listServices, describeService, servedCommits, type ServiceSummary, type ServiceDetails, type InputSummary, type ServedCommit } from './read.ts';
+export { createObjects, applyObjects, deleteObjects, readLive, isManaged, notManagedError, type Outcome } from './write.ts';
+export { waitReady, waitDeleted } from './wait.ts';
+export { streamLogs, type ContainerRole } from './logs.ts';
+export { age, humanDuration, serviceStatus, podPhrase, whyNotReady } from './status.ts';
+export type { KubeObject } from './types.ts';

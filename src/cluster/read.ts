@@ -1,0 +1,270 @@
+// Reading services back: the list (one request per kind, however many services) and one service's
+// details (objects, pods, events, how to reach it).
+import { ANNOTATIONS, MANAGED_BY, MANAGER, NAME_LABEL } from '../render/labels.ts';
+import { type Cluster, KINDS } from './client.ts';
+import { ClusterError } from './errors.ts';
+import { serviceStatus, type PodState } from './status.ts';
+import { tableRows, type KubeObject, type Table } from './types.ts';
+
+export interface InputSummary {
+  name: string;
+  repo: string;
+  /** The reference as written (normalized): master, master.1, master^2, … */
+  ref: string;
+  /** The commit id pinned at create time, if any. */
+  commit?: string;
+  follow: boolean;
+}
+
+export interface ServiceSummary {
+  name: string;
+  namespace: string;
+  inputs: InputSummary[];
+  type?: string;
+  ports?: string;
+  clusterIP?: string;
+  externalIP?: string;
+  image?: string;
+  ready: string;
+  status: string;
+  created?: string;
+  pods: PodState[];
+}
+
+export interface ListOptions {
+  namespace?: string;
+  allNamespaces: boolean;
+  /** Extra label selector (-l), ANDed with pachsvc's own. */
+  selector?: string;
+}
+
+/** Every service in a namespace (or all): three requests, whatever the count. */
+export async function listServices(c: Cluster, options: ListOptions): Promise<ServiceSummary[]> {
+  const ns = options.allNamespaces ? undefined : (options.namespace ?? c.namespace);
+  const labelSelector = [`${MANAGED_BY}=${MANAGER}`, options.selector].filter(Boolean).join(',');
+  const query = { labelSelector, includeObject: 'Metadata' };
+  const [deployments, services, pods] = await Promise.all([
+    c.table(KINDS.Deployment, ns, query),
+    c.table(KINDS.Service, ns, query),
+    c.table(KINDS.Pod, ns, query),
+  ]);
+  return summarize(deployments, services, pods);
+}
+
+/** Joins the three tables by service (the name label) into one summary per service. */
+export function summarize(deployments: Table, services: Table, pods: Table): ServiceSummary[] {
+  const key = (o: KubeObject | undefined) => `${o?.metadata.namespace ?? ''}/${o?.metadata.labels?.[NAME_LABEL] ?? o?.metadata.name}`;
+  const byKey = new Map<string, ServiceSummary>();
+  const entry = (o: KubeObject | undefined): ServiceSummary => {
+    const k = key(o);
+    let s = byKey.get(k);
+    if (!s) {
+      s = { name: o?.metadata.labels?.[NAME_LABEL] ?? o?.metadata.name ?? '', namespace: o?.metadata.namespace ?? '', inputs: [], ready: '0/0', status: '', pods: [] };
+      byKey.set(k, s);
+    }
+    return s;
+  };
+  const deleting = new Set<string>();
+  const replicas = new Map<string, number>();
+  for (const row of tableRows(deployments)) {
+    const s = entry(row.object);
+    const meta = row.object?.metadata;
+    s.ready = String(row.cells.Ready ?? '0/0');
+    replicas.set(key(row.object), Number(s.ready.split('/')[1] ?? 0));
+    s.image = String(row.cells.Images ?? '').split(',')[0] || undefined;
+    s.inputs = inputsOf(meta?.annotations);
+    if (meta?.creationTimestamp) s.created = meta.creationTimestamp;
+    if (meta?.deletionTimestamp) deleting.add(key(row.object));
+  }
+  for (const row of tableRows(services)) {
+    const s = entry(row.object);
+    s.type = String(row.cells.Type ?? '');
+    s.clusterIP = cell(row.cells['Cluster-IP']);
+    s.externalIP = cell(row.cells['External-IP']);
+    s.ports = portsPhrase(String(row.cells['Port(s)'] ?? ''), s.type);
+    s.created ??= row.object?.metadata.creationTimestamp;
+  }
+  for (const row of tableRows(pods)) {
+    entry(row.object).pods.push({
+      name: String(row.cells.Name ?? row.object?.metadata.name ?? ''),
+      status: String(row.cells.Status ?? ''),
+      ready: String(row.cells.Ready ?? '0/0'),
+      restarts: String(row.cells.Restarts ?? '0'),
+      node: cell(row.cells.Node),
+    });
+  }
+  const out = [...byKey.entries()].map(([k, s]) => {
+    if (!replicas.has(k)) s.status = 'Incomplete (no Deployment)';
+    else if (s.type === undefined) s.status = 'Incomplete (no Service)';
+    else s.status = serviceStatus(s.pods, replicas.get(k) ?? 0, deleting.has(k));
+    return s;
+  });
+  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+function cell(v: unknown): string | undefined {
+  return v === undefined || v === null || v === '' || v === '<none>' ? undefined : String(v);
+}
+
+/** `8888:30888/TCP` (what kubectl prints) → `8888→30888/NodePort`. */
+export function portsPhrase(printed: string, type: string | undefined): string {
+  return printed
+    .split(',')
+    .filter(Boolean)
+    .map((p) => {
+      const m = /^(\d+)(?::(\d+))?\/\w+$/.exec(p.trim());
+      if (!m) return p;
+      return type === 'NodePort' && m[2] ? `${m[1]}→${m[2]}/NodePort` : `${m[1]}/${type ?? 'ClusterIP'}`;
+    })
+    .join(',');
+}
+
+/** The inputs recorded on a Deployment: refs from its spec annotation, pinned ids from its pins. */
+export function inputsOf(annotations: Record<string, string> | undefined): InputSummary[] {
+  const spec = parseJson(annotations?.[ANNOTATIONS.spec]) as { input?: InputNode } | undefined;
+  const pins = (parseJson(annotations?.[ANNOTATIONS.pins]) ?? {}) as Record<string, string>;
+  const pfs: PfsNode[] = [];
+  const walk = (i: InputNode | undefined) => {
+    if (!i) return;
+    if (i.pfs) pfs.push(i.pfs);
+    for (const child of [...(i.cross ?? []), ...(i.union ?? [])]) walk(child);
+  };
+  walk(spec?.input);
+  return pfs.map((p) => {
+    const name = p.name ?? p.repo;
+    return { name, repo: p.repo, ref: p.branch ?? 'master', follow: p.follow === true, ...(pins[name] ? { commit: pins[name] } : {}) };
+  });
+}
+
+interface PfsNode {
+  name?: string;
+  repo: string;
+  branch?: string;
+  follow?: boolean;
+}
+interface InputNode {
+  pfs?: PfsNode;
+  cross?: InputNode[];
+  union?: InputNode[];
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ServiceDetails {
+  summary: ServiceSummary;
+  deployment?: KubeObject;
+  service?: KubeObject;
+  pods: KubeObject[];
+  events: KubeObject[];
+  /** Node addresses (for NodePort URLs); empty if the user may not list nodes. */
+  nodes: { name: string; address: string }[];
+}
+
+/** Everything about one service, for `inspect` and for explaining why it is not ready. */
+export async function describeService(c: Cluster, namespace: string, name: string): Promise<ServiceDetails> {
+  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  const [deployment, service, podTable] = await Promise.all([
+    c.get(KINDS.Deployment, namespace, name),
+    c.get(KINDS.Service, namespace, name),
+    c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'Object' }),
+  ]);
+  if (!deployment && !service) {
+    throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+  }
+  const pods = tableRows(podTable)
+    .map((r) => r.object)
+    .filter((o): o is KubeObject => o !== undefined);
+  const uids = new Set([deployment, service, ...pods].map((o) => o?.metadata.uid).filter(Boolean));
+  const [events, nodes] = await Promise.all([
+    c.request<{ items: KubeObject[] }>('GET', c.path(KINDS.Event, namespace), { query: { limit: 500 } }).then(
+      (l) => l.items.filter((e) => uids.has((e.involvedObject as { uid?: string } | undefined)?.uid) || isReplicaSetOf(e, name)),
+      () => [],
+    ),
+    service?.spec?.type === 'NodePort' || service?.spec?.type === 'LoadBalancer' ? nodeAddresses(c) : Promise.resolve([]),
+  ]);
+  const summary = summarize(
+    asTable(deployment, { Ready: `${deployment?.status?.readyReplicas ?? 0}/${deployment?.spec?.replicas ?? 0}`, Images: deployment?.spec?.template?.spec?.containers?.[0]?.image }),
+    asTable(service, { Type: service?.spec?.type, 'Cluster-IP': service?.spec?.clusterIP, 'External-IP': lbAddress(service), 'Port(s)': printedPorts(service) }),
+    { kind: 'Table', columnDefinitions: podTable.columnDefinitions, rows: podTable.rows },
+  )[0]!;
+  return { summary, ...(deployment ? { deployment } : {}), ...(service ? { service } : {}), pods, events: sortEvents(events), nodes };
+}
+
+function isReplicaSetOf(e: KubeObject, name: string): boolean {
+  const io = e.involvedObject as { kind?: string; name?: string } | undefined;
+  return io?.kind === 'ReplicaSet' && typeof io.name === 'string' && io.name.startsWith(`${name}-`);
+}
+
+function sortEvents(events: KubeObject[]): KubeObject[] {
+  const t = (e: KubeObject) => String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
+  return events.sort((a, b) => t(a).localeCompare(t(b))).slice(-20);
+}
+
+function asTable(obj: KubeObject | undefined, cells: Record<string, unknown>): Table {
+  const names = Object.keys(cells);
+  return { kind: 'Table', columnDefinitions: names.map((name) => ({ name })), rows: obj ? [{ cells: names.map((n) => cells[n]), object: obj }] : [] };
+}
+
+function printedPorts(service: KubeObject | undefined): string {
+  const ports = (service?.spec?.ports ?? []) as { port: number; nodePort?: number; protocol?: string }[];
+  return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+}
+
+function lbAddress(service: KubeObject | undefined): string | undefined {
+  const ingress = (service?.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[];
+  return ingress.map((i) => i.ip ?? i.hostname).filter(Boolean).join(',') || undefined;
+}
+
+async function nodeAddresses(c: Cluster): Promise<{ name: string; address: string }[]> {
+  try {
+    const list = await c.request<{ items: KubeObject[] }>('GET', c.path(KINDS.Node, undefined));
+    return list.items.map((n) => {
+      const addresses = (n.status?.addresses ?? []) as { type: string; address: string }[];
+      const pick = addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'InternalIP');
+      return { name: n.metadata.name, address: pick?.address ?? n.metadata.name };
+    });
+  } catch {
+    return [];
+  }
+}
+
+export interface ServedCommit {
+  input: string;
+  commit: string;
+  /** When it started being served (the container's log timestamp). */
+  since: string;
+}
+
+/**
+ * The commit each input is serving now, as the checkout and follow containers logged it
+ * (`… <input>: serving <repo>@<id> at /pfs/<input>`). Empty where the logs cannot be read.
+ */
+export async function servedCommits(c: Cluster, namespace: string, pod: KubeObject): Promise<ServedCommit[]> {
+  const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((x) => x.name).filter((n) => /^(checkout|follow)-/.test(n));
+  const latest = new Map<string, ServedCommit>();
+  for (const container of containers) {
+    let text = '';
+    try {
+      const res = await c.stream(c.path(KINDS.Pod, namespace, pod.metadata.name, 'log'), { query: { container, tailLines: 200 } });
+      for await (const chunk of res) text += (chunk as Buffer).toString('utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const m = /^(\S+) (\S+): serving \S+@([0-9a-fA-F]{32}) at /.exec(line);
+      if (!m) continue;
+      const [, since, input, commit] = m as unknown as [string, string, string, string];
+      const prev = latest.get(input);
+      if (!prev || prev.since <= since) latest.set(input, { input, commit, since });
+    }
+  }
+  return [...latest.values()];
+}

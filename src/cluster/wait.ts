@@ -1,0 +1,84 @@
+// `--wait`: until every replica is ready with its data checked out, or a reason it will not be.
+import { type Cluster, KINDS } from './client.ts';
+import { ClusterError } from './errors.ts';
+import { MANAGED_BY, MANAGER, NAME_LABEL } from '../render/labels.ts';
+import { failedCheckout, whyNotReady } from './status.ts';
+import { tableRows, type KubeObject } from './types.ts';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** Called with what is happening now, for a spinner. */
+  onProgress?: (text: string) => void;
+  pollMs?: number;
+}
+
+export async function waitReady(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  const poll = options.pollMs ?? 1000;
+  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  for (;;) {
+    const [deployment, podTable] = await Promise.all([
+      c.get(KINDS.Deployment, namespace, name),
+      c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'Object' }),
+    ]);
+    if (!deployment) throw new ClusterError('NotFound', `service "${name}" was deleted while waiting for it`);
+    const pods = tableRows(podTable).map((r) => r.object).filter((o): o is KubeObject => o !== undefined);
+    if (isReady(deployment)) return;
+
+    const failed = failedCheckout(pods);
+    if (failed) {
+      const tail = await logTail(c, namespace, failed.pod, failed.container);
+      throw new ClusterError('Failed', `checkout failed in pod ${failed.pod} (${failed.container}, ${failed.detail})${tail ? `:\n${tail}` : ''}`);
+    }
+    const reasons = whyNotReady(pods);
+    const ready = `${deployment.status?.readyReplicas ?? 0}/${deployment.spec?.replicas ?? 0} ready`;
+    options.onProgress?.(`${ready}: ${reasons[0] ?? 'starting'}`);
+    if (Date.now() >= deadline) {
+      const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+      throw new ClusterError('Timeout', `timed out waiting for service "${name}" to be ready (${ready})${why}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(poll, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** Ready as `kubectl rollout status` means it: the newest generation, every replica updated and ready. */
+export function isReady(d: KubeObject): boolean {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  return (
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    (s.updatedReplicas ?? 0) === want &&
+    (s.readyReplicas ?? 0) === want &&
+    (s.availableReplicas ?? 0) === want &&
+    (s.replicas ?? 0) === want
+  );
+}
+
+async function logTail(c: Cluster, namespace: string, pod: string, container: string): Promise<string> {
+  try {
+    const res = await c.stream(`${c.path(KINDS.Pod, namespace, pod, 'log')}`, { query: { container, tailLines: 15 } });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Until the service's objects and pods are gone. */
+export async function waitDeleted(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  for (;;) {
+    const [d, s, pods] = await Promise.all([
+      c.get(KINDS.Deployment, namespace, name),
+      c.get(KINDS.Service, namespace, name),
+      c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'None' }),
+    ]);
+    const left = (d ? 1 : 0) + (s ? 1 : 0) + (pods.rows?.length ?? 0);
+    if (left === 0) return;
+    options.onProgress?.(`deleting service "${name}": ${pods.rows?.length ?? 0} pods left`);
+    if (Date.now() >= deadline) throw new ClusterError('Timeout', `timed out waiting for service "${name}" to be deleted (${left} objects left)`);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+  }
+}
