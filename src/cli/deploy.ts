@@ -4,6 +4,7 @@ import type { KubeObject } from '../render/index.ts';
 import { connect, durationFlag } from './cluster-args.ts';
 import { CLUSTER_OPTIONS, RENDER_OPTIONS, SPEC_OPTIONS, type ClusterArgs, type OptionTable, type RenderArgs, type SpecArgs } from './options.ts';
 import { formatObjects } from './output/objects.ts';
+import { pinInputs } from './pinning.ts';
 import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from './spec-input.ts';
 import { startProgress } from './spinner.ts';
 import { writeLine, type Terminal } from './terminal.ts';
@@ -17,6 +18,7 @@ export type DeployArgs = SpecArgs &
     output?: 'name' | 'json' | 'yaml';
     wait: boolean;
     timeout: string;
+    pin: boolean;
   };
 
 export const DEPLOY_OPTIONS = {
@@ -32,6 +34,7 @@ export const DEPLOY_OPTIONS = {
   output: { alias: 'o', choices: ['name', 'json', 'yaml'], describe: 'Print the objects (json, yaml) or their names instead of the result line' },
   wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready with its data checked out' },
   timeout: { type: 'string', default: '5m', describe: 'How long --wait waits (e.g. 90s, 10m)', requiresArg: true },
+  pin: { type: 'boolean', default: true, describe: 'Pin branch inputs to their current commit (--no-pin: each pod resolves the branch when it starts)' },
 } satisfies OptionTable;
 
 export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Terminal): Promise<void> {
@@ -39,8 +42,10 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
   const loaded = await loadFromArgs(args, term);
   const name = loaded.service.name;
 
+  const renderArgs = renderOptionsFromArgs(args);
   if (args['dry-run'] === 'client') {
-    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, args.namespace !== undefined ? { namespace: args.namespace } : {}));
+    const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderArgs.pachdAddress }, term);
+    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, { pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }));
     term.stdout.write(formatObjects(objects, args.output ?? 'yaml'));
     return;
   }
@@ -48,7 +53,10 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
   const { k8s, cluster } = await connect(args);
   try {
     const namespace = cluster.namespace;
-    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, { namespace }));
+    const secret = renderArgs.authSecret;
+    const token = secret ? () => k8s.readSecretKey(cluster, namespace, secret.name, secret.key) : undefined;
+    const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderArgs.pachdAddress, ...(token ? { token } : {}) }, term);
+    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, { namespace, pins }));
     const options = { namespace, dryRun: args['dry-run'] === 'server' };
 
     let outcome: 'created' | 'configured' | 'unchanged';

@@ -2,7 +2,7 @@
 export { Cluster, KINDS } from './client.ts';
 export type { ConnectOptions } from './config.ts';
 export { ClusterError } from './errors.ts';
-export { listServices, describeService, servedCommits, type ServiceSummary, type ServiceDetails, type InputSummary, type ServedCommit } from './read.ts';
+export { listServices, describeService, servedCommits, readSecretKey, type ServiceSummary, type ServiceDetails, type InputSummary, type ServedCommit } from './read.ts';
 export { createObjects, applyObjects, deleteObjects, readLive, isManaged, notManagedError, type Outcome } from './write.ts';
 export { waitReady, waitDeleted } from './wait.ts';
 export { streamLogs, type ContainerRole } from './logs.ts';

@@ -268,3 +268,10 @@ export async function servedCommits(c: Cluster, namespace: string, pod: KubeObje
   }
   return [...latest.values()];
 }
+
+/** One key of a Secret, decoded (the Pachyderm token for pinning); undefined if it cannot be read. */
+export async function readSecretKey(c: Cluster, namespace: string, name: string, key: string): Promise<string | undefined> {
+  const secret = await c.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`);
+  const value = secret.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8').trim();
+}

@@ -100,8 +100,8 @@ export function formatRef(ref: CommitRef): string {
   else base = ref.commit ?? ref.branch ?? '';
   const a = ref.ancestry;
   if (!a) return base;
-  if (a.op === '.') return `${base}.${a.count}`;
-  return a.count === 1 ? `${base}${a.op}` : `${base}${a.op}${a.count}`;
+  // Always with a count (master^1, not master^): pachd reads both, and the number says it plainly.
+  return `${base}${a.op}${a.count}`;
 }
 
 /** A ref that always names the same commit: an id with nothing relative on top of it. */
