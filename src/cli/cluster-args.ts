@@ -9,7 +9,7 @@ export type ClusterModule = typeof import('../cluster/index.ts');
 export async function connect(args: ClusterArgs): Promise<{ k8s: ClusterModule; cluster: Cluster }> {
   const requestTimeoutMs = args['request-timeout'] === undefined ? 0 : durationFlag('request-timeout', args['request-timeout']);
   const k8s = await import('../cluster/index.ts');
-  const cluster = k8s.Cluster.connect({
+  const cluster = await k8s.Cluster.connect({
     ...(args.kubeconfig !== undefined ? { kubeconfig: args.kubeconfig } : {}),
     ...(args.context !== undefined ? { context: args.context } : {}),
     ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),

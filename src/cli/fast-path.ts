@@ -1,17 +1,20 @@
-// `render` and `validate` are run often, by scripts and editors, so they start without yargs: the same
+// `render`, `validate` and `list` are run often, by scripts, editors and people, so they start without yargs: the same
 // option declarations are parsed with yargs-parser (yargs's own parser). Only a call that is entirely
 // well-formed takes this path; anything else (help, a typo, a missing value) goes to yargs, which
 // explains it. The result is the same either way, only sooner.
 import parse from 'yargs-parser';
 import type { Options } from 'yargs';
-import { RENDER_COMMAND_OPTIONS, runRender, type RenderCommandArgs } from './commands/render.ts';
-import { VALIDATE_OPTIONS, runValidate, type ValidateArgs } from './commands/validate.ts';
-import { GLOBAL_OPTIONS, type OptionTable } from './options.ts';
+import { GLOBAL_OPTIONS, LIST_OPTIONS, RENDER_COMMAND_OPTIONS, VALIDATE_OPTIONS, type OptionTable } from './options.ts';
 import type { Terminal } from './terminal.ts';
 
-const COMMANDS: Record<string, { options: OptionTable; run: (args: never, term: Terminal) => Promise<void> }> = {
-  render: { options: RENDER_COMMAND_OPTIONS, run: runRender as (args: never, term: Terminal) => Promise<void> },
-  validate: { options: VALIDATE_OPTIONS, run: runValidate as (args: never, term: Terminal) => Promise<void> },
+type Run = (args: never, term: Terminal) => Promise<void>;
+
+// Each command's code is loaded only once its arguments are known to be good.
+const COMMANDS: Record<string, { options: OptionTable; load: () => Promise<Run> }> = {
+  render: { options: RENDER_COMMAND_OPTIONS, load: async () => (await import('./commands/render.ts')).runRender as Run },
+  validate: { options: VALIDATE_OPTIONS, load: async () => (await import('./commands/validate.ts')).runValidate as Run },
+  list: { options: LIST_OPTIONS, load: async () => (await import('./commands/list.ts')).runList as Run },
+  ls: { options: LIST_OPTIONS, load: async () => (await import('./commands/list.ts')).runList as Run },
 };
 
 /** Runs the command if it can be run without yargs; returns false to hand it to yargs. */
@@ -20,7 +23,8 @@ export async function tryFastPath(argv: string[], term: Terminal): Promise<boole
   if (!command) return false;
   const args = parseStrict(argv.slice(1), { ...command.options, ...GLOBAL_OPTIONS });
   if (!args) return false;
-  await command.run(args as never, term);
+  const run = await command.load();
+  await run(args as never, term);
   return true;
 }
 

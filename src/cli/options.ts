@@ -58,3 +58,24 @@ export const GLOBAL_OPTIONS = {
   color: { type: 'boolean', describe: 'Color messages (--no-color or NO_COLOR turn it off)' },
   verbose: { alias: 'v', type: 'boolean', describe: 'Show stack traces and request details on errors' },
 } satisfies OptionTable;
+
+export const VALIDATE_OPTIONS = {
+  ...SPEC_OPTIONS,
+  ...RENDER_OPTIONS,
+  output: { alias: 'o', choices: ['text', 'json'], default: 'text', describe: 'text, or json for tools' },
+} satisfies OptionTable;
+
+export const RENDER_COMMAND_OPTIONS = {
+  ...SPEC_OPTIONS,
+  ...RENDER_OPTIONS,
+  output: { alias: 'o', choices: ['yaml', 'json', 'name'], default: 'yaml', describe: 'Output format' },
+  namespace: { alias: 'n', type: 'string', describe: 'Set metadata.namespace on the objects', requiresArg: true },
+} satisfies OptionTable;
+
+export const LIST_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  output: { alias: 'o', choices: ['wide', 'json', 'yaml', 'name'], describe: 'wide (more columns), json, yaml, or name (service/<name>, one a line)' },
+  'no-headers': { type: 'boolean', default: false, describe: 'Leave out the header line' },
+  selector: { alias: 'l', type: 'string', describe: 'Label selector, e.g. team=analytics,tier!=dev', requiresArg: true },
+  'all-namespaces': { alias: 'A', type: 'boolean', default: false, describe: 'List services in every namespace' },
+} satisfies OptionTable;

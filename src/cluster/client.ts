@@ -1,11 +1,11 @@
-// The one door to the Kubernetes API. KubeConfig (from @kubernetes/client-node) supplies the server,
-// TLS and credentials of any kind (certificates, tokens, exec plugins); writes that create objects go
-// through client-node's typed server-side apply; reads, deletes and streams are plain HTTPS requests,
-// so that lists can ask the server for compact tables and nothing is copied through a serializer.
+// The one door to the Kubernetes API. Server-side apply goes through @kubernetes/client-node's typed
+// API; reads, creates, deletes and streams are plain HTTPS requests with the kubeconfig's TLS and
+// credentials, so that lists can ask the server for compact tables, nothing passes through a
+// serializer that drops fields, and read-only commands never load the client (it takes longer to
+// load than kubectl takes to answer).
 import http from 'node:http';
 import https from 'node:https';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
-import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import type { AppsV1Api, ConfigurationOptions, CoreV1Api, KubeConfig, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
 import { ClusterError, fromStatus, toClusterError } from './errors.ts';
 import type { KubeObject, Table } from './types.ts';
@@ -46,7 +46,7 @@ export class Cluster {
   readonly server: string;
   private readonly config: ClusterConfig;
   private readonly agent: http.Agent;
-  private typed?: { apps: AppsV1Api; core: CoreV1Api };
+  private client?: Promise<{ kc: KubeConfig; apps: AppsV1Api; core: CoreV1Api; k8s: typeof import('@kubernetes/client-node') }>;
 
   private constructor(config: ClusterConfig) {
     this.config = config;
@@ -56,8 +56,8 @@ export class Cluster {
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
-  static connect(options: ConnectOptions): Cluster {
-    return new Cluster(loadConfig(options));
+  static async connect(options: ConnectOptions): Promise<Cluster> {
+    return new Cluster(await loadConfig(options));
   }
 
   /** The URL path of a namespaced collection or object. */
@@ -107,7 +107,7 @@ export class Cluster {
 
   /** Server-side apply (field manager pachsvc), through client-node's typed API. */
   async apply<T extends KubeObject>(obj: KubeObject, namespace: string, options: { dryRun: boolean; force: boolean }): Promise<T> {
-    const typed = this.typedApis();
+    const typed = await this.typedClient();
     const request = {
       name: obj.metadata.name,
       namespace,
@@ -117,7 +117,7 @@ export class Cluster {
       force: options.force,
       ...(options.dryRun ? { dryRun: 'All' } : {}),
     };
-    const opts = this.requestOptions(setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
+    const opts = await this.requestOptions(typed.k8s.setHeaderOptions('Content-Type', typed.k8s.PatchStrategy.ServerSideApply));
     try {
       if (obj.kind === 'Deployment') return (await typed.apps.patchNamespacedDeployment(request, opts)) as unknown as T;
       if (obj.kind === 'Service') return (await typed.core.patchNamespacedService(request, opts)) as unknown as T;
@@ -140,15 +140,22 @@ export class Cluster {
     });
   }
 
-  private typedApis(): { apps: AppsV1Api; core: CoreV1Api } {
-    this.typed ??= { apps: this.config.kc.makeApiClient(AppsV1Api), core: this.config.kc.makeApiClient(CoreV1Api) };
-    return this.typed;
+  /** client-node, loaded on first use, configured with the same cluster, user and context. */
+  private typedClient() {
+    this.client ??= (async () => {
+      const k8s = await import('@kubernetes/client-node');
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(JSON.stringify(this.config.clientConfig));
+      return { k8s, kc, apps: kc.makeApiClient(k8s.AppsV1Api), core: kc.makeApiClient(k8s.CoreV1Api) };
+    })();
+    return this.client;
   }
 
   // --request-timeout for the typed API: a middleware that gives each request an abort signal.
-  private requestOptions(base: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> {
+  private async requestOptions(base: ConfigurationOptions<ObservableMiddleware>): Promise<ConfigurationOptions<ObservableMiddleware>> {
     const ms = this.config.requestTimeoutMs;
     if (!ms) return base;
+    const { of } = await import('@kubernetes/client-node/dist/gen/rxjsStub.js');
     const timeout: ObservableMiddleware = {
       pre: (ctx: RequestContext) => {
         ctx.setSignal(AbortSignal.timeout(ms));
@@ -166,6 +173,7 @@ export class Cluster {
     const req: https.RequestOptions = {
       method,
       agent: this.agent,
+      ...this.config.tls,
       headers: {
         Accept: options.accept ?? 'application/json',
         'User-Agent': 'pachsvc',
@@ -173,8 +181,12 @@ export class Cluster {
       },
     };
     try {
-      await this.config.kc.applyToHTTPSOptions(req);
+      const auth = await this.config.authorization();
+      if (auth) (req.headers as Record<string, string>).Authorization = auth;
+      // Legacy auth-provider plugins and proxies: client-node knows them.
+      if (this.config.needsClient) await (await this.typedClient()).kc.applyToHTTPSOptions(req);
     } catch (err) {
+      if (err instanceof ClusterError) throw err;
       throw new ClusterError('Unauthorized', `cannot get credentials for ${this.server}: ${(err as Error).message}`);
     }
     const lib = url.protocol === 'https:' ? https : http;

@@ -2,6 +2,7 @@
 // so that every later error can point at `file:line:col`.
 import { parse as parseJson, type AnyNode as JsonNode } from '@humanwhocodes/momoa';
 import type { Node as YamlNode } from 'yaml';
+import { loadYaml, type YamlModule } from '../lib/yaml.ts';
 import { SpecError, type Position } from './diagnostics.ts';
 
 export type SourceNode =
@@ -28,12 +29,8 @@ export async function readSource(text: string, file: string): Promise<SourceNode
   const body = text.replace(/^\uFEFF/, '');
   if (detectFormat(body, file) === 'json') return readJson(body, file);
   // The YAML parser is loaded only for YAML specs: JSON ones start faster without it.
-  const yaml = await import('yaml');
-  // Bundled, the package's CommonJS build arrives as a default export; run from source, as named ones.
-  return readYaml(body, file, 'LineCounter' in yaml ? yaml : (yaml as unknown as { default: YamlModule }).default);
+  return readYaml(body, file, await loadYaml());
 }
-
-type YamlModule = typeof import('yaml');
 
 function fail(file: string, at: Position, message: string): never {
   throw new SpecError([{ severity: 'error', file, position: at, message }]);

@@ -1,37 +1,29 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { ServiceSummary } from '../../cluster/index.ts';
 import { connect } from '../cluster-args.ts';
-import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
+import { LIST_OPTIONS, type ClusterArgs } from '../options.ts';
 import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
 import { writeLine, type Terminal } from '../terminal.ts';
 
-type Args = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; 'no-headers': boolean; selector?: string; 'all-namespaces': boolean };
+export type ListArgs = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; 'no-headers': boolean; selector?: string; 'all-namespaces': boolean };
 
-const OPTIONS = {
-  ...CLUSTER_OPTIONS,
-  output: { alias: 'o', choices: ['wide', 'json', 'yaml', 'name'], describe: 'wide (more columns), json, yaml, or name (service/<name>, one a line)' },
-  'no-headers': { type: 'boolean', default: false, describe: 'Leave out the header line' },
-  selector: { alias: 'l', type: 'string', describe: 'Label selector, e.g. team=analytics,tier!=dev', requiresArg: true },
-  'all-namespaces': { alias: 'A', type: 'boolean', default: false, describe: 'List services in every namespace' },
-} satisfies OptionTable;
-
-export function listCommand(term: Terminal): CommandModule<object, Args> {
+export function listCommand(term: Terminal): CommandModule<object, ListArgs> {
   return {
     command: 'list',
     aliases: ['ls'],
     describe: 'List services: inputs, ports, readiness, status, age',
     builder: (y: Argv) =>
       y
-        .options(OPTIONS)
+        .options(LIST_OPTIONS)
         .example('$0 list', 'Services in the current namespace')
         .example('$0 ls -A -o wide', 'Everywhere, with addresses and images')
-        .example('$0 list -o name | xargs -n1 $0 delete', 'Delete them all, one by one') as unknown as Argv<Args>,
+        .example('$0 list -o name | xargs -n1 $0 delete', 'Delete them all, one by one') as unknown as Argv<ListArgs>,
     handler: (args) => runList(args, term),
   };
 }
 
-async function runList(args: Args, term: Terminal): Promise<void> {
+export async function runList(args: ListArgs, term: Terminal): Promise<void> {
   const { k8s, cluster } = await connect(args);
   let services: ServiceSummary[];
   try {

@@ -1,17 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
-import { RENDER_OPTIONS, SPEC_OPTIONS, type OptionTable, type RenderArgs, type SpecArgs } from '../options.ts';
+import { RENDER_COMMAND_OPTIONS, type RenderArgs, type SpecArgs } from '../options.ts';
 import { formatObjects, type ObjectFormat } from '../output/objects.ts';
 import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from '../spec-input.ts';
 import type { Terminal } from '../terminal.ts';
 
 export type RenderCommandArgs = SpecArgs & RenderArgs & { output: ObjectFormat; namespace?: string };
-
-export const RENDER_COMMAND_OPTIONS = {
-  ...SPEC_OPTIONS,
-  ...RENDER_OPTIONS,
-  output: { alias: 'o', choices: ['yaml', 'json', 'name'], default: 'yaml', describe: 'Output format' },
-  namespace: { alias: 'n', type: 'string', describe: 'Set metadata.namespace on the objects', requiresArg: true },
-} satisfies OptionTable;
 
 export function renderCommand(term: Terminal): CommandModule<object, RenderCommandArgs> {
   return {

@@ -1,18 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SpecError, type Diagnostic } from '../../spec/diagnostics.ts';
 import { ReportedError } from '../errors.ts';
-import { RENDER_OPTIONS, SPEC_OPTIONS, type OptionTable, type RenderArgs, type SpecArgs } from '../options.ts';
+import { VALIDATE_OPTIONS, type RenderArgs, type SpecArgs } from '../options.ts';
 import { diagnosticsJson, printDiagnostics } from '../output/diagnostics.ts';
 import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from '../spec-input.ts';
 import { writeLine, type Terminal } from '../terminal.ts';
 
 export type ValidateArgs = SpecArgs & RenderArgs & { output: 'text' | 'json' };
-
-export const VALIDATE_OPTIONS = {
-  ...SPEC_OPTIONS,
-  ...RENDER_OPTIONS,
-  output: { alias: 'o', choices: ['text', 'json'], default: 'text', describe: 'text, or json for tools' },
-} satisfies OptionTable;
 
 const DIALECTS: Record<string, string> = {
   'pachyderm-1.x': 'Pachyderm 1.x form',

@@ -12,6 +12,8 @@ export function toYaml(value: Value): string {
 const INDENT = '  ';
 // YAML 1.1 and 1.2 words that a reader would turn into booleans or null.
 const RESERVED = /^(y|n|yes|no|true|false|on|off|null|~)$/i;
+// Floats to some YAML 1.1 readers: ".", "._", ".e1", "e9".
+const YAML11_FLOAT = /^\.?[0-9_]*([eE][-+]?[0-9]+)?$/;
 const PLAIN = /^[A-Za-z_./][A-Za-z0-9_./@+=-]*(:[A-Za-z0-9_./@+=-]+)*$/;
 
 function emit(value: Value, depth: number, inList: boolean): string {
@@ -43,7 +45,7 @@ function scalar(value: Value, depth: number): string {
 }
 
 function scalarString(s: string, depth: number): string {
-  if (PLAIN.test(s) && !RESERVED.test(s) && !/^[.+-]?\d/.test(s) && !/^\.(inf|nan)$/i.test(s)) return s;
+  if (PLAIN.test(s) && !RESERVED.test(s) && !/^[.+-]?\d/.test(s) && !/^\.(inf|nan)$/i.test(s) && !YAML11_FLOAT.test(s)) return s;
   if (depth >= 0 && isBlockLiteral(s)) {
     const pad = INDENT.repeat(depth);
     const body = s.endsWith('\n') ? s.slice(0, -1) : s;
