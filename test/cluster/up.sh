@@ -14,6 +14,9 @@
 #   PACHSVC_ADVERTISE_ADDRESS   kube-apiserver --advertise-address (default: see pick_advertise_address)
 #   PACHSVC_CLUSTER_TIMEOUT     seconds to wait for each readiness step (default 120)
 set -euo pipefail
+# The whole script is one brace group, so bash parses it completely before
+# running it: editing this file while it runs cannot break a running build.
+{
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -326,8 +329,8 @@ metadata:
     type: kwok
 spec: {}
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+  allocatable: {cpu: "32", memory: 256Gi, ephemeral-storage: 1Ti, pods: "110"}
+  capacity: {cpu: "32", memory: 256Gi, ephemeral-storage: 1Ti, pods: "110"}
 ---
 apiVersion: v1
 kind: Namespace
@@ -349,3 +352,5 @@ wait_for "ServiceAccount default/default" kc -n default get serviceaccount defau
 wait_for "ServiceAccount $RESTRICTED_NS/default" kc -n "$RESTRICTED_NS" get serviceaccount default
 
 summary "started"
+exit
+}
