@@ -75,7 +75,7 @@ export const RENDER_COMMAND_OPTIONS = {
 export const LIST_OPTIONS = {
   ...CLUSTER_OPTIONS,
   output: { alias: 'o', choices: ['wide', 'json', 'yaml', 'name'], describe: 'wide (more columns), json, yaml, or name (service/<name>, one a line)' },
-  'no-headers': { type: 'boolean', default: false, describe: 'Leave out the header line' },
+  headers: { type: 'boolean', default: true, describe: 'Print the header line (--no-headers leaves it out)' },
   selector: { alias: 'l', type: 'string', describe: 'Label selector, e.g. team=analytics,tier!=dev', requiresArg: true },
   'all-namespaces': { alias: 'A', type: 'boolean', default: false, describe: 'List services in every namespace' },
 } satisfies OptionTable;

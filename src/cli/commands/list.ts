@@ -6,7 +6,7 @@ import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
 import { writeLine, type Terminal } from '../terminal.ts';
 
-export type ListArgs = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; 'no-headers': boolean; selector?: string; 'all-namespaces': boolean };
+export type ListArgs = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; headers: boolean; selector?: string; 'all-namespaces': boolean };
 
 export function listCommand(term: Terminal): CommandModule<object, ListArgs> {
   return {
@@ -61,7 +61,7 @@ export async function runList(args: ListArgs, term: Terminal): Promise<void> {
     k8s.age(s.created, now),
     ...(wide ? [s.clusterIP, s.externalIP, s.image, s.inputs.map((i) => `${i.name}=${i.commit ?? (i.follow ? 'following' : 'unpinned')}`).join(',')] : []),
   ]);
-  term.stdout.write(formatTable(headers, rows, { noHeaders: args['no-headers'] }));
+  term.stdout.write(formatTable(headers, rows, { noHeaders: !args.headers }));
 }
 
 function machineView(s: ServiceSummary) {
