@@ -184,7 +184,7 @@ export async function describeService(c: Cluster, namespace: string, name: strin
   const uids = new Set([deployment, service, ...pods].map((o) => o?.metadata.uid).filter(Boolean));
   const [events, nodes] = await Promise.all([
     c.request<{ items: KubeObject[] }>('GET', c.path(KINDS.Event, namespace), { query: { limit: 500 } }).then(
-      (l) => l.items.filter((e) => uids.has((e.involvedObject as { uid?: string } | undefined)?.uid) || isReplicaSetOf(e, name)),
+      (l) => l.items.filter((e) => uids.has((e.involvedObject as { uid?: string } | undefined)?.uid) || isReplicaSetOf(e, name, deployment)),
       () => [],
     ),
     service?.spec?.type === 'NodePort' || service?.spec?.type === 'LoadBalancer' ? nodeAddresses(c) : Promise.resolve([]),
@@ -197,9 +197,12 @@ export async function describeService(c: Cluster, namespace: string, name: strin
   return { summary, ...(deployment ? { deployment } : {}), ...(service ? { service } : {}), pods, events: sortEvents(events), nodes };
 }
 
-function isReplicaSetOf(e: KubeObject, name: string): boolean {
+// ReplicaSet events name no Deployment; those of this service's ReplicaSets are the ones since it was created.
+function isReplicaSetOf(e: KubeObject, name: string, deployment: KubeObject | undefined): boolean {
   const io = e.involvedObject as { kind?: string; name?: string } | undefined;
-  return io?.kind === 'ReplicaSet' && typeof io.name === 'string' && io.name.startsWith(`${name}-`);
+  const when = String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
+  const since = deployment?.metadata.creationTimestamp ?? '';
+  return io?.kind === 'ReplicaSet' && typeof io.name === 'string' && io.name.startsWith(`${name}-`) && when >= since;
 }
 
 function sortEvents(events: KubeObject[]): KubeObject[] {
