@@ -31,7 +31,9 @@ export function buildService(spec: Obj, name: string, options: { follow?: boolea
     inputs: findInputs(spec).map((site): Input => {
       const parsed = parseRef(site.refText);
       if (!parsed.ok) throw new Error(`unchecked reference ${site.refText}`);
-      const input: Input = { name: site.name, repo: site.repo, ref: parsed.ref, follow: site.follow ?? options.follow ?? false };
+      // --follow applies to inputs that name a plain branch; a commit or an ancestor stays as written.
+      const followable = parsed.ref.branch !== undefined && parsed.ref.commit === undefined && parsed.ref.ancestry === undefined;
+      const input: Input = { name: site.name, repo: site.repo, ref: parsed.ref, follow: site.follow ?? (options.follow === true && followable) };
       const p = site.project ?? project;
       if (p !== undefined) input.project = p;
       return input;
@@ -97,8 +99,9 @@ function resources(r: Obj): Resources {
 /** Pachyderm gives CPU as a number of cores (0.5); Kubernetes as a quantity ("500m"). */
 export function cpuQuantity(cpu: number | string): string {
   if (typeof cpu === 'string' && cpu.endsWith('m')) return cpu;
-  const milli = Math.round(Number(cpu) * 1000);
-  return milli % 1000 === 0 ? String(milli / 1000) : `${Math.max(milli, 1)}m`;
+  // At least 1m: a positive amount never rounds down to no CPU at all.
+  const milli = Math.max(Math.round(Number(cpu) * 1000), 1);
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
 }
 
 const OPERATORS: Record<string, Toleration['operator'] | undefined> = { EMPTY: undefined, EXISTS: 'Exists', EQUAL: 'Equal', Exists: 'Exists', Equal: 'Equal' };
