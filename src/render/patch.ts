@@ -84,11 +84,21 @@ function applyOperation(doc: Json, op: PatchOperation): Json {
     case 'copy':
       return insert(doc, path, structuredClone(get(doc, parsePointer(op.from ?? ''))));
     case 'test':
-      if (JSON.stringify(get(doc, path)) !== JSON.stringify(op.value)) throw new Error('test failed: the value differs');
+      if (!jsonEqual(get(doc, path), op.value)) throw new Error('test failed: the value differs');
       return doc;
     default:
       throw new Error(`unknown op "${op.op}"`);
   }
+}
+
+// RFC 6902 4.6: objects are equal with the same members, in any order; arrays, element by element.
+function jsonEqual(a: Json, b: Json): boolean {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (isObj(a)) {
+    if (!isObj(b) || Object.keys(a).length !== Object.keys(b).length) return false;
+    return Object.keys(a).every((k) => k in b && jsonEqual(a[k], b[k]));
+  }
+  return a === b;
 }
 
 function insert(doc: Json, path: string[], value: Json): Json {

@@ -35,7 +35,9 @@ export async function loadSpec(text: string, options: LoadOptions): Promise<Load
   const doc = normalize(await readSource(text, file));
   const diagnostics = [...stripUnsupported(doc, file), ...checkSchema(doc, file), ...checkRules(doc, file)];
   const named = resolveName(doc, options);
-  diagnostics.push(...named.diagnostics);
+  // A name in the spec that the schema refused already ("a b") is one problem, said once.
+  const said = new Set(diagnostics.map((d) => `${d.position.line}:${d.position.column}`));
+  diagnostics.push(...named.diagnostics.filter((d) => !named.fromSpec || !said.has(`${d.position.line}:${d.position.column}`)));
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new SpecError(diagnostics);
 
@@ -48,7 +50,7 @@ export async function loadSpec(text: string, options: LoadOptions): Promise<Load
   };
 }
 
-function resolveName(doc: Normalized, options: LoadOptions): { name: string; diagnostics: Diagnostic[] } {
+function resolveName(doc: Normalized, options: LoadOptions): { name: string; fromSpec: boolean; diagnostics: Diagnostic[] } {
   const spec = (doc.value ?? {}) as Record<string, any>;
   const diagnostics: Diagnostic[] = [];
   const at = (pointer: string) => locate(doc, pointer);
@@ -87,7 +89,7 @@ function resolveName(doc: Normalized, options: LoadOptions): { name: string; dia
       position: { line: 1, column: 1 },
       message: 'the spec names no service (no pipeline.name) and stdin has no file name to take one from: pass --name',
     });
-    return { name: '', diagnostics };
+    return { name: '', fromSpec: false, diagnostics };
   }
 
   const k8s = kubernetesName(name);
@@ -96,5 +98,5 @@ function resolveName(doc: Normalized, options: LoadOptions): { name: string; dia
     const verb = source.endsWith('but') ? '' : ' cannot name a service:';
     diagnostics.push({ severity: 'error', file: options.file, position, message: `${source}${verb} ${problem}` });
   }
-  return { name: k8s, diagnostics };
+  return { name: k8s, fromSpec: fromSpec !== undefined, diagnostics };
 }

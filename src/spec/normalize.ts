@@ -70,10 +70,14 @@ export function normalize(root: SourceNode): Normalized {
           if (key !== entry.key) camelCase = true;
           const p = `${pointer}/${escapePointer(key)}`;
           const d = display ? (freeHere ? `${display}[${JSON.stringify(entry.key)}]` : `${display}.${entry.key}`) : entry.key;
+          // A key spelled twice (internalPort and internal_port) keeps its first value and place; the rules
+          // report the second.
+          if (key in out) {
+            duplicates.push({ pointer: p, keyAt: entry.keyAt, written: entry.key });
+            continue;
+          }
           locations.set(p, { at: entry.value.at, keyAt: entry.keyAt, display: d });
-          // A key spelled twice (internalPort and internal_port) keeps its first value; the rules report it.
-          if (!(key in out)) out[key] = walk(entry.value, p, d, freeHere || FREE_MAPS.has(p));
-          else duplicates.push({ pointer: p, keyAt: entry.keyAt, written: entry.key });
+          out[key] = walk(entry.value, p, d, freeHere || FREE_MAPS.has(p));
         }
         return out;
       }

@@ -1,7 +1,7 @@
 // The rules a JSON Schema cannot say: fields that mean nothing for a service, references in Pachyderm's
 // grammar, ports that fit the Service type, unique input names, secrets, patches. Each broken rule is one
 // diagnostic at the place in the file it is about.
-import type { Diagnostic } from './diagnostics.ts';
+import type { Diagnostic, Position } from './diagnostics.ts';
 import { findInputs } from './inputs.ts';
 import { locate } from './locate.ts';
 import { escapePointer, toCamelCase, type Normalized } from './normalize.ts';
@@ -40,8 +40,17 @@ class Reporter {
     this.add('warning', pointer, message, which);
   }
 
+  errorAt(position: Position, message: string): void {
+    this.diagnostics.push({ severity: 'error', file: this.file, message, position });
+  }
+
   private add(severity: Diagnostic['severity'], pointer: string, message: string, which: 'key' | 'value'): void {
     this.diagnostics.push({ severity, file: this.file, message, position: locate(this.doc, pointer, which) });
+  }
+
+  /** Whether the object at pointer had fields in the file (some may have been stripped as unsupported). */
+  hadFields(pointer: string): boolean {
+    return [...this.doc.locations.keys()].some((p) => p.startsWith(`${pointer}/`));
   }
 
   /** The field as the user wrote it (`transform.imagePullSecrets`). */
@@ -95,12 +104,17 @@ export function stripUnsupported(doc: Normalized, file: string): Diagnostic[] {
 export function checkRules(doc: Normalized, file: string): Diagnostic[] {
   const r = new Reporter(doc, file);
   const spec = doc.value;
-  if (!isObj(spec)) {
-    r.error('', 'a spec must be an object (a map of fields)');
-    return r.diagnostics;
+  // The schema says what a spec that is not an object is.
+  if (!isObj(spec)) return r.diagnostics;
+  // Required here rather than in the schema, to say why.
+  if (spec.transform === undefined) {
+    r.error('', `missing the required field "transform": it names the image to run (${r.style('transform')}: {image: …})`);
+  }
+  if (spec.service === undefined) {
+    r.error('', `missing the required field "service": it makes the spec a service, and gives the port it listens on (${r.style('service')}: {${r.style('internal_port')}: …})`);
   }
   for (const d of doc.duplicates) {
-    r.error(d.pointer, `"${d.written}" is already given under another spelling (${r.display(d.pointer)}); keep one`, 'key');
+    r.errorAt(d.keyAt, `"${d.written}" is already given under another spelling (${r.display(d.pointer)}); keep one`);
   }
   checkInputs(spec, r);
   checkService(spec, r);
@@ -117,7 +131,7 @@ function checkInputs(spec: Obj, r: Reporter): void {
   const walk = (input: unknown, pointer: string) => {
     if (!isObj(input)) return;
     const kinds = ['pfs', 'atom', 'cross', 'union'].filter((k) => input[k] !== undefined);
-    if (kinds.length === 0 && Object.keys(input).length === 0) {
+    if (kinds.length === 0 && Object.keys(input).length === 0 && !r.hadFields(pointer)) {
       r.error(pointer, `${r.display(pointer) || 'input'} is empty: give one of pfs, cross or union`);
     } else if (kinds.length > 1) {
       r.error(`${pointer}/${kinds[1]}`, `${r.display(pointer)} has both ${kinds[0]} and ${kinds[1]}: an input is exactly one of pfs, cross or union`, 'key');
@@ -163,6 +177,10 @@ function checkRef(site: ReturnType<typeof findInputs>[number], r: Reporter): voi
   const pointer = site.commitPointer ?? site.refPointer;
   if (!parsed.ok) {
     r.error(pointer, `${r.display(pointer) || 'input'} ${JSON.stringify(site.refText)} is not a commit reference: ${parsed.reason}`);
+    return;
+  }
+  if (site.refPointer === `${site.pointer}/commit` && parsed.ref.commit === undefined) {
+    r.error(pointer, `${r.display(pointer)} ${JSON.stringify(site.refText)} is not a commit id (32 hexadecimal characters); to name a branch, use branch`);
     return;
   }
   if (parsed.ref.legacy) r.warn(pointer, `${parsed.ref.legacy.meaning}; pachsvc uses the 2.x form`);
@@ -244,12 +262,14 @@ function checkMetadata(spec: Obj, r: Reporter): void {
 
 function checkPatches(spec: Obj, r: Reporter): void {
   const podSpec = parseJsonField(spec, 'pod_spec', r);
-  if (podSpec !== undefined && !isObj(podSpec)) {
+  // Given as anything but a string, the schema checks its type.
+  if (typeof spec.pod_spec === 'string' && podSpec !== undefined && !isObj(podSpec)) {
     r.error('/pod_spec', `${r.display('/pod_spec')} must be a JSON object (a merge patch of the pod spec)`);
   }
   const podPatch = parseJsonField(spec, 'pod_patch', r);
   if (podPatch === undefined) return;
   if (!Array.isArray(podPatch)) {
+    if (typeof spec.pod_patch !== 'string') return;
     r.error('/pod_patch', `${r.display('/pod_patch')} must be a JSON array of operations (an RFC 6902 JSON patch)`);
     return;
   }

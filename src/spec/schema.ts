@@ -22,6 +22,9 @@ const PATTERN_HINTS: Record<string, string> = {
   '#/$defs/k8sName/pattern': 'is not a valid Kubernetes name: use lower-case letters, digits, "-" and "."',
   '#/$defs/quantity/pattern': 'is not a Kubernetes quantity (for example 512Mi, 2Gi or 100M)',
   '#/$defs/resources/properties/cpu/pattern': 'is not an amount of CPU (for example 0.5, 2 or "250m")',
+  // ajv's standalone code reports some paths relative to the $def it compiled as a function of its own.
+  '#/pattern': 'is not a valid Pachyderm project name: use letters, digits, "_" and "-"', // $defs/project
+  '#/properties/cpu/pattern': 'is not an amount of CPU (for example 0.5, 2 or "250m")', // $defs/resources
   '#/properties/transform/properties/user/pattern': 'must be a numeric uid or uid:gid (Kubernetes runs containers by number, not by user name)',
   '#/properties/transform/properties/working_dir/pattern': 'must be an absolute path',
   '#/properties/transform/properties/secrets/items/properties/mount_path/pattern': 'must be an absolute path',

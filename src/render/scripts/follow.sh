@@ -28,7 +28,14 @@ while :; do
   if update; then
     wait_retry=$delay
     pach subscribe commit "$PACHSVC_REPO@$PACHSVC_BRANCH" --new | while read -r _; do
-      update || log "update failed; still serving $(current), will retry"
+      # Retry until it works: with no newer commit, nothing else would wake us for this one.
+      retry=$delay
+      until update; do
+        log "update failed; still serving $(current); retrying in $retry s"
+        sleep "$retry"
+        retry=$((retry * 2))
+        if [ "$retry" -gt "$max_delay" ]; then retry=$max_delay; fi
+      done
     done || true
     log "subscription to $PACHSVC_REPO@$PACHSVC_BRANCH ended; reconnecting in $wait_retry s"
   else

@@ -25,7 +25,8 @@ download() {
   if [ -d "$root/$1" ]; then return 0; fi
   rm -rf "$root/$1.partial"
   mkdir -p "$root/$1.partial"
-  pach get file -r "$PACHSVC_REPO@$1:/" -o "$root/$1.partial"
+  # "|| return": set -e is off in a function called from `if` or `||` (as follow.sh calls it).
+  pach get file -r "$PACHSVC_REPO@$1:/" -o "$root/$1.partial" || return 1
   mv "$root/$1.partial" "$root/$1"
 }
 # serve ID: points /pfs/$PACHSVC_INPUT at $root/ID in one rename: a reader sees the old tree or the new one.

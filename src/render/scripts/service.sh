@@ -36,9 +36,13 @@ PACHSVC_STDIN_END
   fi
   child=$!
 }
-# watch SEEN: returns once the data served differs from SEEN, after stopping the command.
+# watch SEEN: returns once the data served differs from SEEN, after stopping the command; or, without
+# waiting to be killed (a TERM sent right as it starts can be lost), once the command has ended.
 watch() {
-  while [ "$(generation)" = "$1" ]; do sleep "${PACHSVC_POLL_SECONDS:-1}"; done
+  while [ "$(generation)" = "$1" ]; do
+    kill -0 "$child" 2>/dev/null || return 0
+    sleep "${PACHSVC_POLL_SECONDS:-1}"
+  done
   log "new data; restarting the command"
   kill -TERM "$child" 2>/dev/null || true
   n=0
@@ -46,7 +50,9 @@ watch() {
   kill -KILL "$child" 2>/dev/null || true
 }
 if [ -z "$supervise" ]; then start exec "$@"; fi
-trap 'kill -TERM "$watcher" "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 143' TERM INT
+child=
+watcher=
+trap 'kill -TERM $watcher $child 2>/dev/null; wait $child 2>/dev/null; exit 143' TERM INT
 while :; do
   seen=$(generation)
   start background "$@"
@@ -54,9 +60,11 @@ while :; do
   watcher=$!
   status=0
   wait "$child" || status=$?
-  # The watcher ends by itself (status 0) only when it stopped the command for new data.
   kill "$watcher" 2>/dev/null || true
-  if wait "$watcher"; then continue; fi
+  wait "$watcher" 2>/dev/null || true
+  # New data (the watcher stopped the command for it): run the command again, on it. Asking the watcher
+  # instead would race: it may still be making sure the command is gone when it is killed above.
+  if [ "$(generation)" != "$seen" ]; then continue; fi
   log "command exited with status $status"
   exit "$status"
 done
