@@ -19,9 +19,9 @@ export async function connect(args: ClusterArgs): Promise<{ k8s: ClusterModule; 
 }
 
 /** --timeout and --since: kubectl durations (`5m`, `30s`, `1h`); a bare number is seconds. */
-export function durationFlag(flag: string, text: string): number {
+export function durationFlag(flag: string, text: string, command?: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--${flag} ${JSON.stringify(text)} is not a duration (e.g. 90s, 5m, 1h)`);
+  if (!m) throw new UsageError(`--${flag} ${JSON.stringify(text)} is not a duration (e.g. 90s, 5m, 1h)`, command);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Math.round(Number(m[1]) * unit);
 }

@@ -38,14 +38,14 @@ export const DEPLOY_OPTIONS = {
 } satisfies OptionTable;
 
 export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Terminal): Promise<void> {
-  const timeoutMs = durationFlag('timeout', args.timeout);
+  const timeoutMs = durationFlag('timeout', args.timeout, mode);
+  const renderArgs = renderOptionsFromArgs(args, mode);
   const loaded = await loadFromArgs(args, term);
   const name = loaded.service.name;
 
-  const renderArgs = renderOptionsFromArgs(args);
   if (args['dry-run'] === 'client') {
     const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderArgs.pachdAddress }, term);
-    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, { pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }));
+    const objects = renderLoaded(loaded, { ...renderArgs, pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) });
     term.stdout.write(formatObjects(objects, args.output ?? 'yaml'));
     return;
   }
@@ -56,7 +56,7 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
     const secret = renderArgs.authSecret;
     const token = secret ? () => k8s.readSecretKey(cluster, namespace, secret.name, secret.key) : undefined;
     const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderArgs.pachdAddress, ...(token ? { token } : {}) }, term);
-    const objects = renderLoaded(loaded, renderOptionsFromArgs(args, { namespace, pins }));
+    const objects = renderLoaded(loaded, { ...renderArgs, namespace, pins });
     const options = { namespace, dryRun: args['dry-run'] === 'server' };
 
     let outcome: 'created' | 'configured' | 'unchanged';

@@ -23,22 +23,22 @@ export async function loadFromArgs(args: SpecArgs, term: Terminal, options: { qu
 
 const PACHD_ADDRESS = /^(grpcs?|https?|unix):\/\/[^/?#@\s]+$|^[^/:?#@\s]+(:\d+)?$/;
 
-export function renderOptionsFromArgs(args: RenderArgs, extra: Partial<RenderOptions> = {}): RenderOptions {
+/** The render options the flags give; checked before the spec is read, so a bad flag is said first. */
+export function renderOptionsFromArgs(args: RenderArgs, command: string): RenderOptions {
   const address = args['pachd-address'] ?? defaultPachdAddress(args['pachyderm-namespace']);
   if (!PACHD_ADDRESS.test(address)) {
-    throw new UsageError(`--pachd-address ${JSON.stringify(address)} is not a pachd address: use [grpc|grpcs|http|https]://host[:port]`);
+    throw new UsageError(`--pachd-address ${JSON.stringify(address)} is not a pachd address: use [grpc|grpcs|http|https]://host[:port]`, command);
   }
   const options: RenderOptions = {
     pachctlImage: args['pachctl-image'] ?? `pachyderm/pachctl:${args['pachctl-version']}`,
     pachdAddress: address,
     version: VERSION,
-    ...extra,
   };
   const secret = args['pachyderm-auth-secret'];
   if (secret !== undefined) {
     const [name, key] = secret.split(':');
     if (!name || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || (key !== undefined && !/^[-._a-zA-Z0-9]+$/.test(key))) {
-      throw new UsageError(`--pachyderm-auth-secret ${JSON.stringify(secret)} must be NAME or NAME:KEY of a Secret`);
+      throw new UsageError(`--pachyderm-auth-secret ${JSON.stringify(secret)} must be NAME or NAME:KEY of a Secret`, command);
     }
     options.authSecret = { name, key: key ?? DEFAULT_AUTH_SECRET_KEY };
   }

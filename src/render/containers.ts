@@ -10,17 +10,21 @@ export const PFS_PATH = '/pfs';
 export const SERVICE_CONTAINER = 'service';
 export const PORT_NAME = 'user-port';
 
-export function checkoutContainerName(input: Input): string {
-  return `checkout-${containerSuffix(input.name)}`;
-}
-
-export function followContainerName(input: Input): string {
-  return `follow-${containerSuffix(input.name)}`;
-}
-
-// Container names are DNS labels; input names may have "_" and capitals. Kept within 63 characters.
-function containerSuffix(name: string): string {
-  return name.toLowerCase().replace(/_/g, '-').slice(0, 54).replace(/-+$/, '');
+/**
+ * The container-name suffix of each input. Container names are DNS labels and input names may have "_"
+ * and capitals, so `a_b` and `a-b` (or `Data` and `data`) would meet: later ones get `-2`, `-3`, ….
+ */
+export function containerSuffixes(inputs: Input[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const input of inputs) {
+    const base = input.name.toLowerCase().replace(/_/g, '-').slice(0, 50).replace(/-+$/, '');
+    let suffix = base;
+    for (let n = 2; used.has(suffix); n++) suffix = `${base}-${n}`;
+    used.add(suffix);
+    out.set(input.name, suffix);
+  }
+  return out;
 }
 
 /** The reference a pod checks out: the pinned id when there is one, else the ref as written. */
@@ -54,9 +58,9 @@ function pachctlEnv(input: Input, options: RenderOptions): EnvVar[] {
   return env;
 }
 
-export function checkoutContainer(input: Input, service: ServiceSpec, options: RenderOptions): Container {
+export function checkoutContainer(input: Input, suffix: string, service: ServiceSpec, options: RenderOptions): Container {
   return {
-    name: checkoutContainerName(input),
+    name: `checkout-${suffix}`,
     image: options.pachctlImage,
     command: ['/bin/sh', '-c', CHECKOUT_SCRIPT, 'pachsvc-checkout'],
     env: [...pachctlEnv(input, options), { name: 'PACHSVC_REF', value: checkoutRef(input, options) }],
@@ -65,9 +69,9 @@ export function checkoutContainer(input: Input, service: ServiceSpec, options: R
   };
 }
 
-export function followContainer(input: Input, service: ServiceSpec, options: RenderOptions): Container {
+export function followContainer(input: Input, suffix: string, service: ServiceSpec, options: RenderOptions): Container {
   return {
-    name: followContainerName(input),
+    name: `follow-${suffix}`,
     image: options.pachctlImage,
     command: ['/bin/sh', '-c', FOLLOW_SCRIPT, 'pachsvc-follow'],
     env: [...pachctlEnv(input, options), { name: 'PACHSVC_BRANCH', value: input.ref.branch ?? 'master' }],

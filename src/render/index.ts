@@ -2,4 +2,4 @@ export { renderService, renderDeployment, renderKubeService, pinnedCommits } fro
 export { PatchError } from './patch.ts';
 export * from './types.ts';
 export * from './labels.ts';
-export { SERVICE_CONTAINER, checkoutContainerName, followContainerName } from './containers.ts';
+export { SERVICE_CONTAINER } from './containers.ts';

@@ -2,7 +2,7 @@
 // Service). Same input, same bytes: nothing here reads the clock, the environment or the disk.
 import type { ServiceSpec } from '../spec/model.ts';
 import { serializeSpec } from '../spec/serialize.ts';
-import { checkoutContainer, fixedCommit, followContainer, PFS_VOLUME, PORT_NAME, serviceContainer } from './containers.ts';
+import { checkoutContainer, containerSuffixes, fixedCommit, followContainer, PFS_VOLUME, PORT_NAME, serviceContainer } from './containers.ts';
 import { ANNOTATIONS, objectLabels, selectorLabels } from './labels.ts';
 import { jsonPatch, mergePatch, PatchError } from './patch.ts';
 import type { KubeObject, ObjectMeta, RenderOptions } from './types.ts';
@@ -41,15 +41,23 @@ export function renderDeployment(service: ServiceSpec, options: RenderOptions): 
   const podAnnotations: Record<string, string> = { ...service.annotations };
   if (Object.keys(pins).length > 0) podAnnotations[ANNOTATIONS.pins] = JSON.stringify(pins);
 
+  const suffix = containerSuffixes(service.inputs);
   let podSpec: Record<string, unknown> = {
-    initContainers: service.inputs.map((i) => checkoutContainer(i, service, options)),
-    containers: [serviceContainer(service, options), ...service.inputs.filter((i) => i.follow).map((i) => followContainer(i, service, options))],
+    initContainers: service.inputs.map((i) => checkoutContainer(i, suffix.get(i.name)!, service, options)),
+    containers: [
+      serviceContainer(service, options),
+      ...service.inputs.filter((i) => i.follow).map((i) => followContainer(i, suffix.get(i.name)!, service, options)),
+    ],
     volumes: [
       { name: PFS_VOLUME, emptyDir: service.memoryVolume ? { medium: 'Memory' } : {} },
       ...service.secrets.flatMap((s, i) => ('mountPath' in s ? [{ name: `secret-${i}`, secret: { secretName: s.name } }] : [])),
     ],
   };
   if (podSpec.initContainers instanceof Array && podSpec.initContainers.length === 0) delete podSpec.initContainers;
+  // A service needs no Kubernetes API token (a notebook open on a NodePort must not hand one out), and
+  // Service-link variables would clash with the service's own (a Service "jupyter" sets JUPYTER_PORT).
+  podSpec.automountServiceAccountToken = false;
+  podSpec.enableServiceLinks = false;
   if (service.imagePullSecrets.length > 0) podSpec.imagePullSecrets = service.imagePullSecrets.map((name) => ({ name }));
   if (Object.keys(service.nodeSelector).length > 0) podSpec.nodeSelector = service.nodeSelector;
   if (service.priorityClassName !== undefined) podSpec.priorityClassName = service.priorityClassName;

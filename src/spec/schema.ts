@@ -45,6 +45,8 @@ export function checkSchema(doc: Normalized, file: string): Diagnostic[] {
       }),
   );
   for (const err of errors) {
+    // The rules say what a missing transform or service is for; the schema says it for editors.
+    if (err.keyword === 'required' && err.instancePath === '' && ['transform', 'service'].includes(String(err.params.missingProperty))) continue;
     if (err.keyword === 'required' && meant.has(`${err.instancePath}/${String(err.params.missingProperty)}`)) continue;
     const d = describe(err, doc, file);
     const id = `${d.position.line}:${d.position.column}:${d.message}`;

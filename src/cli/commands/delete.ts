@@ -36,7 +36,7 @@ async function runDelete(args: Args, term: Terminal): Promise<void> {
   const given = (args.names ?? []).map((n) => String(n).replace(/^services?\//, ''));
   if (args.all && given.length > 0) throw new UsageError('give service names or --all, not both', 'delete');
   if (!args.all && given.length === 0) throw new UsageError('name the services to delete, or pass --all', 'delete');
-  const timeoutMs = durationFlag('timeout', args.timeout);
+  const timeoutMs = durationFlag('timeout', args.timeout, 'delete');
   const { k8s, cluster } = await connect(args);
   const namespace = cluster.namespace;
   let failed = 0;

@@ -30,7 +30,7 @@ export function logsCommand(term: Terminal): CommandModule<object, Args> {
 }
 
 async function runLogs(args: Args, term: Terminal): Promise<void> {
-  const sinceSeconds = args.since === undefined ? undefined : Math.max(1, Math.round(durationFlag('since', args.since) / 1000));
+  const sinceSeconds = args.since === undefined ? undefined : Math.max(1, Math.round(durationFlag('since', args.since, 'logs') / 1000));
   const { k8s, cluster } = await connect(args);
   const c = style(term);
   try {

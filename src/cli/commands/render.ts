@@ -21,7 +21,8 @@ export function renderCommand(term: Terminal): CommandModule<object, RenderComma
 }
 
 export async function runRender(args: RenderCommandArgs, term: Terminal): Promise<void> {
+  const options = renderOptionsFromArgs(args, 'render');
   const loaded = await loadFromArgs(args, term);
-  const objects = renderLoaded(loaded, renderOptionsFromArgs(args, args.namespace !== undefined ? { namespace: args.namespace } : {}));
+  const objects = renderLoaded(loaded, { ...options, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) });
   term.stdout.write(formatObjects(objects, args.output));
 }

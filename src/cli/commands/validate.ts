@@ -31,10 +31,11 @@ export async function runValidate(args: ValidateArgs, term: Terminal): Promise<v
   let diagnostics: Diagnostic[] = [];
   let summary: { service: string; dialect: string; inputs: number } | undefined;
   let file = args.filename === '-' ? '<stdin>' : args.filename;
+  const options = renderOptionsFromArgs(args, 'validate');
   try {
     const loaded = await loadFromArgs(args, term, { quiet: args.output === 'json' });
     file = loaded.file;
-    renderLoaded(loaded, renderOptionsFromArgs(args));
+    renderLoaded(loaded, options);
     diagnostics = loaded.warnings;
     summary = { service: loaded.service.name, dialect: loaded.dialect, inputs: loaded.service.inputs.length };
   } catch (err) {

@@ -27,7 +27,8 @@ while :; do
   # Catch up first (commits that landed while this container was down), then wait for new ones.
   if update; then
     wait_retry=$delay
-    pach subscribe commit "$PACHSVC_REPO@$PACHSVC_BRANCH" --new | while read -r _; do
+    # --from the commit served: one that landed since the update above still wakes it (--new would miss it).
+    pach subscribe commit "$PACHSVC_REPO@$PACHSVC_BRANCH" --from "$(current)" | while read -r _; do
       # Retry until it works: with no newer commit, nothing else would wake us for this one.
       retry=$delay
       until update; do
