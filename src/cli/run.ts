@@ -5,6 +5,11 @@ import { report } from './report.ts';
 import { processTerminal } from './terminal.ts';
 
 export async function run(argv: string[]): Promise<number> {
+  // `pachsvc list -o json | head`: a reader that stops early is not an error (as for any Unix tool).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const term = await processTerminal(argv);
   try {
     if (await tryFastPath(argv, term)) return 0;
