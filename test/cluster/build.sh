@@ -17,6 +17,9 @@
 # dir, and renames it into place only when every binary passed a smoke test, so
 # an interrupted build never leaves a half-filled cache.
 set -euo pipefail
+# The whole script is one brace group, so bash parses it completely before
+# running it: editing this file while it runs cannot break a running build.
+{
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -35,6 +38,7 @@ if [[ $MODE == build ]] && cp_cache_complete; then
   exit 0
 fi
 
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null || cp_die "Go is required to build the control plane (Go >= 1.26; none found in PATH)"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off GOFLAGS="-buildvcs=false"
 GOVERSION="$(go env GOVERSION)"
@@ -233,3 +237,5 @@ rm -rf "$DEST.old"
 mv "$OUT" "$DEST"
 rm -rf "$DEST.old"
 cp_log "control plane built in ${ELAPSED}s -> $DEST/bin"
+exit
+}

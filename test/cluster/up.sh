@@ -30,20 +30,24 @@ SERVICE_IP=10.96.0.1
 POD_CIDR=10.244.0.0/16
 
 # ---------------------------------------------------------------- helpers
+# fd 3 = the script's stderr, so failure reports are seen even when fail()
+# runs (as a trap) inside a command whose output is redirected.
+exec 3>&2
 dump_logs() {
   local f
   for f in "$S"/logs/*.log; do
     [[ -f $f ]] || continue
-    printf '\n----- %s (last 40 lines) -----\n' "${f#"$REPO_ROOT"/}" >&2
-    tail -n 40 "$f" >&2
+    printf '\n----- %s (last 40 lines) -----\n' "${f#"$REPO_ROOT"/}" >&3
+    tail -n 40 "$f" >&3
   done
 }
 
 fail() {
-  printf '[cluster] ERROR: %s\n' "$*" >&2
+  trap '' INT TERM
+  printf '[cluster] ERROR: %s\n' "$*" >&3
   dump_logs
-  printf '\n[cluster] start-up failed; stopping what was started (logs kept in %s/logs)\n' "$S" >&2
-  PACHSVC_CLUSTER_GRACE="${PACHSVC_CLUSTER_GRACE:-3}" bash "$CLUSTER_SRC_DIR/down.sh" --keep-logs >&2 || true
+  printf '\n[cluster] start-up failed; stopping what was started (logs kept in %s/logs)\n' "$S" >&3
+  PACHSVC_CLUSTER_GRACE="${PACHSVC_CLUSTER_GRACE:-3}" bash "$CLUSTER_SRC_DIR/down.sh" --keep-logs >&3 2>&3 || true
   exit 1
 }
 
@@ -156,7 +160,9 @@ CACHE="$(cp_cache_dir)"
 BIN="$CACHE/bin"
 
 mkdir -p "$S"/{logs,pids,pki,etc,etcd-data,kwok-home}
-chmod 700 "$S/pki"
+# Interrupted start-up: stop what was started (logs kept), don't leave strays.
+trap 'fail "interrupted"' INT TERM
+chmod 700 "$S/pki" "$S/etcd-data"
 
 # --------------------------------------------------------------------- ports
 read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT KWOK_PORT <<<"$(free_ports 6)"
@@ -168,20 +174,28 @@ API_URL="https://127.0.0.1:$API_PORT"
 # and service-account signing).
 P="$S/pki"
 genkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-# sign NAME SUBJECT EXTENSIONS
+# make_ca NAME CN
+make_ca() {
+  genkey "$P/$1.key"
+  openssl req -x509 -new -key "$P/$1.key" -subj "/CN=$2" -days 30 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$P/$1.crt" 2>/dev/null
+}
+# sign NAME SUBJECT EXTENSIONS [CA]
 sign() {
+  local ca="${4:-ca}"
   genkey "$P/$1.key"
   openssl req -new -key "$P/$1.key" -subj "$2" -out "$P/$1.csr" 2>/dev/null
   printf '%s\n' "$3" >"$P/$1.ext"
-  openssl x509 -req -in "$P/$1.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$P/$1.csr" -CA "$P/$ca.crt" -CAkey "$P/$ca.key" -CAcreateserial \
     -days 30 -sha256 -extfile "$P/$1.ext" -out "$P/$1.crt" 2>/dev/null
   rm -f "$P/$1.csr" "$P/$1.ext"
 }
 {
-  genkey "$P/ca.key"
-  openssl req -x509 -new -key "$P/ca.key" -subj "/CN=pachsvc-local-ca" -days 30 -sha256 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$P/ca.crt" 2>/dev/null
+  make_ca ca pachsvc-local-ca
+  # Aggregation-layer (front proxy) CA, as kubeadm sets it up; without it KCM
+  # and the scheduler log "missing content for CA bundle" errors endlessly.
+  make_ca front-proxy-ca pachsvc-local-front-proxy-ca
   client_ext="basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
@@ -195,6 +209,7 @@ subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernete
   sign scheduler "/CN=system:kube-scheduler" "$client_ext"
   sign kwok "/O=system:masters/CN=kwok-controller" "$client_ext"
   sign apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client" "$client_ext"
+  sign front-proxy-client "/CN=front-proxy-client" "$client_ext" front-proxy-ca
   # kwok's "kubelet" server (pod logs), reached by the apiserver at the node's InternalIP.
   sign kwok-serving "/CN=$NODE_NAME" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
@@ -271,6 +286,10 @@ start kube-apiserver \
   --service-cluster-ip-range="$SERVICE_CIDR" --service-node-port-range=30000-32767 \
   --kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$P/ca.crt" \
   --kubelet-client-certificate="$P/apiserver-kubelet-client.crt" --kubelet-client-key="$P/apiserver-kubelet-client.key" \
+  --requestheader-client-ca-file="$P/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="$P/front-proxy-client.crt" --proxy-client-key-file="$P/front-proxy-client.key" \
   --allow-privileged=true --profiling=false
 wait_for "kube-apiserver /readyz" curl_admin "$API_URL/readyz"
 

@@ -16,6 +16,9 @@
 #   always stops it again (test/cluster/down.sh), keeping the tests' exit code.
 #   Set PACHSVC_E2E_KEEP_CLUSTER=1 to leave it running.
 set -uo pipefail
+# The whole script is one brace group, so bash parses it completely before
+# running it: editing this file while it runs cannot break a running build.
+{
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=../cluster/lib.sh
 source test/cluster/lib.sh
@@ -30,8 +33,22 @@ if ((${#ARGS[@]} == 0)); then
   ((${#ARGS[@]})) || { log "no test/e2e/*.test.ts files"; exit 1; }
 fi
 
-run_tests() {
-  node --import tsx --test --test-concurrency=1 "${ARGS[@]}"
+# Children run in the background and are waited for, so that a TERM/INT to
+# this script is handled at once (bash defers traps while a foreground child
+# runs): the trap stops the child, then the EXIT trap stops the cluster.
+CHILD=
+run_bg() {
+  "$@" &
+  CHILD=$!
+  local rc=0
+  wait "$CHILD" || rc=$?
+  CHILD=
+  return "$rc"
+}
+run_tests() { run_bg node --import tsx --test --test-concurrency=1 "${ARGS[@]}"; }
+on_signal() {
+  [[ -n $CHILD ]] && kill -TERM "$CHILD" 2>/dev/null && wait "$CHILD" 2>/dev/null
+  exit "$1"
 }
 
 TMP="$(mktemp -d)"
@@ -42,8 +59,8 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 if [[ -n ${KUBECONFIG:-} ]]; then
   # ------------------------------------------------------- foreign cluster
@@ -94,8 +111,8 @@ EOF
     KUBECONFIG="$TMP/kubeconfig" "$K" config set-context "$RESTRICTED_CTX" --cluster="$CLUSTER" --user="$RESTRICTED_CTX" --namespace="$RESTRICTED_NS" >/dev/null
     export KUBECONFIG="$TMP/kubeconfig"
   fi
-  run_tests
-  exit $?
+  rc=0; run_tests || rc=$?
+  exit "$rc"
 fi
 
 # --------------------------------------------------------- local control plane
@@ -107,9 +124,11 @@ BEFORE="$(api_pid)"
 if [[ ${PACHSVC_E2E_KEEP_CLUSTER:-0} != 1 ]]; then
   CLEANUP_CMDS+=('[[ -z $BEFORE || "$(api_pid)" != "$BEFORE" ]] && bash test/cluster/down.sh >&2')
 fi
-bash test/cluster/up.sh || { CLEANUP_CMDS=(); exit 1; }  # up.sh already stopped what it started; keep its logs
+run_bg bash test/cluster/up.sh || { CLEANUP_CMDS=(); exit 1; }  # up.sh already stopped what it started; keep its logs
 # shellcheck disable=SC1091
 source "$CP_STATE_DIR/cluster.env"
 export KUBECONFIG="$KUBECONFIG_PATH" PACHSVC_KUBECTL
-run_tests
-exit $?
+rc=0; run_tests || rc=$?
+exit "$rc"
+exit
+}
