@@ -4,17 +4,19 @@
 // explains it. The result is the same either way, only sooner.
 import parse from 'yargs-parser';
 import type { Options } from 'yargs';
+import { runList } from './commands/list.ts';
+import { runRender } from './commands/render.ts';
+import { runValidate } from './commands/validate.ts';
 import { GLOBAL_OPTIONS, LIST_OPTIONS, RENDER_COMMAND_OPTIONS, VALIDATE_OPTIONS, type OptionTable } from './options.ts';
 import type { Terminal } from './terminal.ts';
 
 type Run = (args: never, term: Terminal) => Promise<void>;
 
-// Each command's code is loaded only once its arguments are known to be good.
-const COMMANDS: Record<string, { options: OptionTable; load: () => Promise<Run> }> = {
-  render: { options: RENDER_COMMAND_OPTIONS, load: async () => (await import('./commands/render.ts')).runRender as Run },
-  validate: { options: VALIDATE_OPTIONS, load: async () => (await import('./commands/validate.ts')).runValidate as Run },
-  list: { options: LIST_OPTIONS, load: async () => (await import('./commands/list.ts')).runList as Run },
-  ls: { options: LIST_OPTIONS, load: async () => (await import('./commands/list.ts')).runList as Run },
+const COMMANDS: Record<string, { options: OptionTable; run: Run }> = {
+  render: { options: RENDER_COMMAND_OPTIONS, run: runRender as Run },
+  validate: { options: VALIDATE_OPTIONS, run: runValidate as Run },
+  list: { options: LIST_OPTIONS, run: runList as Run },
+  ls: { options: LIST_OPTIONS, run: runList as Run },
 };
 
 /** Runs the command if it can be run without yargs; returns false to hand it to yargs. */
@@ -23,8 +25,7 @@ export async function tryFastPath(argv: string[], term: Terminal): Promise<boole
   if (!command) return false;
   const args = parseStrict(argv.slice(1), { ...command.options, ...GLOBAL_OPTIONS });
   if (!args) return false;
-  const run = await command.load();
-  await run(args as never, term);
+  await command.run(args as never, term);
   return true;
 }
 

@@ -1,5 +1,6 @@
 // Reads the spec named by -f: a file, or stdin for "-".
-import { readFile } from 'node:fs/promises';
+// readFileSync: a spec is small, and fs/promises would load streams and readline at every start.
+import { readFileSync } from 'node:fs';
 import { STDIN_FILE } from '../spec/load.ts';
 import type { Terminal } from './terminal.ts';
 import { UsageError } from './errors.ts';
@@ -18,7 +19,7 @@ export async function readSpecText(path: string, term: Terminal): Promise<SpecTe
     return { text: Buffer.concat(chunks).toString('utf8'), file: STDIN_FILE };
   }
   try {
-    return { text: await readFile(path, 'utf8'), file: path };
+    return { text: readFileSync(path, 'utf8'), file: path };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory (name one spec file)' : code === 'EACCES' ? 'permission denied' : (err as Error).message;

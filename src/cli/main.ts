@@ -1,21 +1,13 @@
 // pachsvc's entry point: wires the commands into yargs and turns every failure into one clear line and
 // an exit code (0 ok, 1 failure, 2 usage). Cluster commands load the Kubernetes client only when run.
-import yargs from 'yargs';
-import { deleteCommand } from './commands/delete.ts';
-import { deployCommand } from './commands/deploy.ts';
-import { inspectCommand } from './commands/inspect.ts';
-import { listCommand } from './commands/list.ts';
-import { logsCommand } from './commands/logs.ts';
-import { renderCommand } from './commands/render.ts';
-import { validateCommand } from './commands/validate.ts';
+import yargs, { type CommandModule } from 'yargs';
 import { closest } from '../spec/suggest.ts';
+import { COMMAND_NAMES as COMMANDS } from './commands/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { GLOBAL_OPTIONS } from './options.ts';
 import { report } from './report.ts';
-import { processTerminal, type Terminal } from './terminal.ts';
+import type { Terminal } from './terminal.ts';
 import { VERSION } from './version.ts';
-
-const COMMANDS = ['create', 'update', 'apply', 'list', 'ls', 'inspect', 'describe', 'delete', 'rm', 'logs', 'validate', 'render', 'completion'];
 
 /** yargs spreads some messages over lines ("Invalid values:\n  Argument: …"); a terminal line says it once. */
 function oneLine(message: string): string {
@@ -28,21 +20,12 @@ function oneLine(message: string): string {
     .replace(/^Unknown arguments?: /, 'unknown flag: --');
 }
 
-export async function main(argv: string[], term?: Terminal): Promise<number> {
-  term ??= await processTerminal(argv);
+export async function main(argv: string[], term: Terminal, commands: CommandModule<object, any>[]): Promise<number> {
   let usage: UsageError | undefined;
   const cli = yargs(argv)
     .scriptName('pachsvc')
     .usage('pachsvc: run long-lived services on versioned Pachyderm data, on Kubernetes.\n\nUsage: $0 <command> [flags]')
-    .command(deployCommand('create', term))
-    .command(deployCommand('update', term))
-    .command(deployCommand('apply', term))
-    .command(listCommand(term))
-    .command(inspectCommand(term))
-    .command(deleteCommand(term))
-    .command(logsCommand(term))
-    .command(validateCommand(term))
-    .command(renderCommand(term))
+    .command(commands)
     .options(GLOBAL_OPTIONS)
     .completion('completion', 'Print a bash/zsh completion script (source <(pachsvc completion))')
     .demandCommand(1, 'name a command (see pachsvc --help)')

@@ -1,6 +1,6 @@
 // Before deploying: pin every input that names a branch to the commit it points to now (unless it
 // follows its branch, or --no-pin). What cannot be pinned is deployed unpinned, with one warning.
-import { httpResolver, pachctlResolver, resolvePins, type PinTarget, type Resolver } from '../pachyderm/resolve.ts';
+import type { PinTarget, Resolver } from '../pachyderm/resolve.ts';
 import type { ServiceSpec } from '../spec/model.ts';
 import { formatRef, isPinned } from '../spec/ref.ts';
 import { style, writeLine, type Terminal } from './terminal.ts';
@@ -21,6 +21,8 @@ export function pinTargets(service: ServiceSpec): PinTarget[] {
 export async function pinInputs(service: ServiceSpec, options: PinOptions, term: Terminal): Promise<Record<string, string>> {
   const targets = pinTargets(service);
   if (!options.pin || targets.length === 0) return {};
+  // Loaded here: its HTTP, TLS and child-process modules cost start-up time to every other command.
+  const { httpResolver, pachctlResolver, resolvePins } = await import('../pachyderm/resolve.ts');
   const resolvers: Resolver[] = [];
   if (options.pachdAddress && /^https?:\/\//.test(options.pachdAddress)) {
     resolvers.push(httpResolver(options.pachdAddress, options.token ? await options.token().catch(() => undefined) : undefined));
