@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { fromNetwork, fromStatus, toClusterError } from '../../src/cluster/errors.ts';
-import { inputsOf, portsPhrase, summarize } from '../../src/cluster/read.ts';
+import { inputsOf, portsPhrase, serviceOfPod, summarize } from '../../src/cluster/read.ts';
 import { failedCheckout, humanDuration, podPhrase, serviceStatus, whyNotReady } from '../../src/cluster/status.ts';
 import type { Table } from '../../src/cluster/types.ts';
 import { isReady } from '../../src/cluster/wait.ts';
@@ -152,6 +152,30 @@ describe('joining the server-printed tables', () => {
     assert.equal(portsPhrase('8080/TCP', 'ClusterIP'), '8080/ClusterIP');
   });
   it('tolerates a Deployment without pachsvc annotations', () => assert.deepEqual(inputsOf(undefined), []));
+  it('joins bare pod rows (no object) to their service by name', () => {
+    const bare = table(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node'], [
+      { cells: ['web-5d7f-aaaaa', '2/2', 'Running', 0, '5m', '10.244.0.1', 'n1'], object: undefined },
+      { cells: ['lonely-66b9c-zzzzz', '0/1', 'Pending', 0, '5s', '', ''], object: undefined },
+    ]);
+    const [lonely, web] = summarize(deployments, services, bare, 'ns');
+    assert.deepEqual(web?.pods.map((p) => p.name), ['web-5d7f-aaaaa']);
+    assert.deepEqual(lonely?.pods.map((p) => p.status), ['Pending']);
+  });
+});
+
+describe('which service a pod belongs to, by its name', () => {
+  const names = new Set(['web', 'web-api', `${'x'.repeat(60)}`]);
+  it('<deployment>-<hash>-<suffix>, the longest name that fits exactly', () => {
+    assert.equal(serviceOfPod('web-5d7ffb6574-abcde', names), 'web');
+    assert.equal(serviceOfPod('web-api-5d7ffb6574-abcde', names), 'web-api');
+  });
+  it('names Kubernetes cut to 58 characters before the suffix', () => {
+    assert.equal(serviceOfPod(`${'x'.repeat(58)}q2w3e`, names), 'x'.repeat(60));
+  });
+  it('undefined when the name does not say', () => {
+    assert.equal(serviceOfPod('other-5d7ffb6574-abcde', names), undefined);
+    assert.equal(serviceOfPod('web', names), undefined);
+  });
 });
 
 describe('API errors as one line', () => {
