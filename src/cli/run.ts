@@ -1,7 +1,5 @@
 // `render`, `validate` and `list` take the fast path when they can; the rest goes through yargs
-// (main.ts), loaded only then. Everything but yargs, the Kubernetes client and the YAML parser is in
-// this module's bundle chunk, so a command starts with a handful of files read.
-import { allCommands } from './commands/index.ts';
+// (main.ts) with every command (commands/index.ts), both loaded only then.
 import { tryFastPath } from './fast-path.ts';
 import { report } from './report.ts';
 import { processTerminal } from './terminal.ts';
@@ -18,6 +16,6 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, term);
   }
-  const { main } = await import('./main.ts');
+  const [{ main }, { allCommands }] = await Promise.all([import('./main.ts'), import('./commands/index.ts')]);
   return main(argv, term, allCommands(term));
 }
