@@ -301,7 +301,8 @@ start kube-controller-manager \
   --leader-elect=false --use-service-account-credentials=true \
   --root-ca-file="$P/ca.crt" --service-account-private-key-file="$P/sa.key" \
   --cluster-signing-cert-file="$P/ca.crt" --cluster-signing-key-file="$P/ca.key" \
-  --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false
+  --service-cluster-ip-range="$SERVICE_CIDR" --profiling=false \
+  --kube-api-qps=100 --kube-api-burst=200
 
 start kube-scheduler \
   --kubeconfig="$S/etc/scheduler.kubeconfig" \

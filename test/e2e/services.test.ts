@@ -64,6 +64,16 @@ describe('every example: create → list → inspect → update → delete', () 
       const pods = await kubectlJson(['get', 'pods', '-l', `app.kubernetes.io/name=${name}`], { namespace: ns.name });
       assert.ok(pods.items.length > 0 && pods.items.every((p: any) => p.status.phase === 'Running' && p.spec.nodeName));
 
+      // The Service has its port (a NodePort allocated where asked) and endpoints: the ready pods' IPs.
+      const svc = await kubectlJson(['get', 'service', name], { namespace: ns.name });
+      if (svc.spec.type !== 'ClusterIP') assert.ok(svc.spec.ports[0].nodePort >= 30000 && svc.spec.ports[0].nodePort <= 32767);
+      const slices = await waitFor(async () => {
+        const list = await kubectlJson(['get', 'endpointslices', '-l', `kubernetes.io/service-name=${name}`], { namespace: ns.name });
+        const ready = list.items.flatMap((sl: any) => (sl.endpoints ?? []).filter((e: any) => e.conditions?.ready));
+        return ready.length === deploy.spec.replicas ? ready : undefined;
+      }, 30_000, { description: `ready endpoints of ${name}` });
+      assert.deepEqual(slices.map((e: any) => e.addresses[0]).sort(), pods.items.map((p: any) => p.status.podIP).sort());
+
       const listed = (await listJson(ns.name)).items.find((s) => s.name === name);
       assert.equal(listed?.status, 'Running');
       assert.match(listed?.ready ?? '', /^(\d+)\/\1$/);
