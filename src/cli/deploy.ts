@@ -81,7 +81,7 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
     else if (args.output === 'name') writeLine(term.stdout, `service/${name}`);
     else writeLine(term.stdout, `service/${name} ${outcome}${suffix}`);
 
-    if (args.wait && !options.dryRun && outcome !== 'unchanged') {
+    if (args.wait && !options.dryRun) {
       const progress = await startProgress(term, `waiting for service "${name}"`);
       try {
         await k8s.waitReady(cluster, namespace, name, { timeoutMs, onProgress: progress.update });
