@@ -381,3 +381,29 @@ describe('data: pinned commits and services that follow a branch', () => {
     await waitFor(async () => (await listJson(ns.name)).items.find((s) => s.name === 'follower')?.status === 'Running', 60_000);
   });
 });
+
+describe('logs', () => {
+  let ns: Namespace;
+  before(async () => {
+    ns = await freshNamespace('pachsvc-e2e-logs');
+    await ok(['create', '-f', spec('talker', { parallelism_spec: { constant: 2 } }), '-n', ns.name, '--wait', '--no-pin']);
+  });
+  after(() => ns.cleanup());
+
+  it('every replica, each line prefixed with its pod and container', async () => {
+    const out = await ok(['logs', 'talker', '-n', ns.name, '--tail', '5']);
+    const lines = out.trim().split('\n');
+    const pods = new Set(lines.map((l) => /^\[(talker-[a-z0-9]+-[a-z0-9]+)\/service\] /.exec(l)?.[1]));
+    assert.equal(pods.size, 2, out);
+    assert.ok(!pods.has(undefined), out);
+  });
+  it('-c checkout reads the checkout init containers', async () => {
+    const out = await ok(['logs', 'talker', '-n', ns.name, '-c', 'checkout']);
+    assert.match(out, /^\[talker-[a-z0-9]+-[a-z0-9]+\/checkout-data\] /m);
+  });
+  it('a service that does not exist', async () => {
+    const r = await pachsvc(['logs', 'nobody', '-n', ns.name]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /service "nobody" not found/);
+  });
+});
