@@ -134,13 +134,18 @@ export class Cluster {
 
   /** Deletes exactly the object with this uid (never one recreated under the same name meanwhile). */
   async delete(kind: Kind, namespace: string, name: string, uid?: string, dryRun = false): Promise<void> {
+    // With a DeleteOptions body, the API server takes dryRun from the body (a query parameter is ignored).
     await this.request('DELETE', this.path(kind, namespace, name), {
-      query: dryRun ? { dryRun: 'All' } : {},
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+      body: {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background',
+        ...(uid ? { preconditions: { uid } } : {}),
+        ...(dryRun ? { dryRun: ['All'] } : {}),
+      },
     });
   }
 
-  /** client-node, loaded on first use, configured with the same cluster, user and context. */
   private typedClient() {
     this.client ??= (async () => {
       const k8s = await import('@kubernetes/client-node');

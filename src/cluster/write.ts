@@ -178,11 +178,15 @@ export async function deleteObjects(c: Cluster, namespace: string, name: string,
   }
   const foreign = objects.find((o) => !isManaged(o));
   if (foreign) throw notManagedError(foreign, 'delete');
-  for (const obj of objects) {
-    try {
-      await c.delete(kindOf(obj), namespace, name, obj.metadata.uid, options.dryRun);
-    } catch (err) {
-      if (!(err instanceof ClusterError && err.reason === 'NotFound')) throw err;
+  // A dry run of every deletion first: if one would be refused (RBAC, admission), none is done.
+  const passes = options.dryRun ? [true] : [true, false];
+  for (const dryRun of passes) {
+    for (const obj of objects) {
+      try {
+        await c.delete(kindOf(obj), namespace, name, obj.metadata.uid, dryRun);
+      } catch (err) {
+        if (!(err instanceof ClusterError && err.reason === 'NotFound')) throw err;
+      }
     }
   }
   return objects;

@@ -245,6 +245,12 @@ describe('list and delete', () => {
     assert.equal((await kubectl(['get', 'deployment', 'theirs'], { namespace: ns.name })).code, 0, 'still there');
   });
 
+  it('delete --dry-run=server deletes nothing', async () => {
+    assert.match(await ok(['delete', 'alpha', '-n', ns.name, '--dry-run=server']), /^service "alpha" deleted \(server dry run\)$/m);
+    assert.equal((await kubectl(['get', 'deployment', 'alpha'], { namespace: ns.name })).code, 0);
+    assert.equal((await kubectl(['get', 'service', 'alpha'], { namespace: ns.name })).code, 0);
+  });
+
   it('delete of a missing service: NotFound, or nothing with --ignore-not-found', async () => {
     const r = await pachsvc(['delete', 'nope', '-n', ns.name]);
     assert.equal(r.code, 1);
@@ -270,6 +276,20 @@ describe('RBAC: a user with only namespace rights', () => {
     assert.match(r.stderr, /^Error from server \(Forbidden\): services is forbidden: User ".*" cannot create resource "services" in API group "" in the namespace "pachsvc-restricted"/m);
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning:')).length, 1, 'one line');
     assert.notEqual((await kubectl(['get', 'deployment', 'limited'], { namespace: RESTRICTED_NAMESPACE })).code, 0);
+  });
+
+  it('a delete it may only half do is not done at all', async () => {
+    await ok(['create', '-f', spec('halfway', {}), '-n', RESTRICTED_NAMESPACE, '--no-pin']);
+    try {
+      // The Role allows deleting Deployments but not Services.
+      const r = await pachsvc(['delete', 'halfway', '--context', RESTRICTED_CONTEXT, '-n', RESTRICTED_NAMESPACE]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^Error from server \(Forbidden\): services "halfway" is forbidden: .*cannot delete resource "services"/m);
+      assert.equal((await kubectl(['get', 'deployment', 'halfway'], { namespace: RESTRICTED_NAMESPACE })).code, 0, 'the Deployment is still there');
+      assert.equal((await kubectl(['get', 'service', 'halfway'], { namespace: RESTRICTED_NAMESPACE })).code, 0);
+    } finally {
+      await ok(['delete', 'halfway', '-n', RESTRICTED_NAMESPACE]);
+    }
   });
 
   it('may list its own namespace but not another', async () => {
