@@ -8,7 +8,7 @@ import { serializeSpec } from '../../src/spec/serialize.ts';
 import { toYaml } from '../../src/cli/output/yaml.ts';
 import { FULL_SNAKE } from './helpers/full-spec.ts';
 import { COMMIT_A, COMMIT_B, json, service, spec } from './helpers/spec.ts';
-import { OPTIONS, render } from './helpers/render.ts';
+import { render } from './helpers/render.ts';
 
 type Obj = Record<string, unknown>;
 const svc = (extra: Obj = {}) => service(json(spec(extra)));

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import { connect, durationFlag } from '../cluster-args.ts';
 import { ReportedError, UsageError } from '../errors.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
@@ -17,20 +17,18 @@ const OPTIONS = {
   'dry-run': { choices: ['none', 'server'], default: 'none', describe: 'server: check the deletion without doing it' },
 } satisfies OptionTable;
 
-export function deleteCommand(term: Terminal): CommandModule<object, Args> {
-  return {
-    command: 'delete [names..]',
-    aliases: ['rm'],
-    describe: 'Delete services (only objects pachsvc manages)',
-    builder: (y: Argv) =>
-      y
-        .positional('names', { type: 'string', array: true, describe: 'Service names (service/<name> works too)' })
-        .options(OPTIONS)
-        .example('$0 delete jupyter', 'Delete one service')
-        .example('$0 delete --all -n scratch --wait', 'Delete every service in a namespace and wait for the pods to go') as unknown as Argv<Args>,
-    handler: (args) => runDelete(args, term),
-  };
-}
+export const DELETE: CommandSpec<Args> = {
+  command: 'delete [names..]',
+  aliases: ['rm'],
+  describe: 'Delete services (only objects pachsvc manages)',
+  positionals: { names: { type: 'string', array: true, describe: 'Service names (service/<name> works too)' } },
+  options: OPTIONS,
+  examples: [
+    ['$0 delete jupyter', 'Delete one service'],
+    ['$0 delete --all -n scratch --wait', 'Delete every service in a namespace and wait for the pods to go'],
+  ],
+  run: (args, term) => runDelete(args, term),
+};
 
 async function runDelete(args: Args, term: Terminal): Promise<void> {
   const given = (args.names ?? []).map((n) => String(n).replace(/^services?\//, ''));

@@ -1,7 +1,6 @@
 // create, update and apply share their flags and their story (deploy.ts); they differ in what may exist.
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import { DEPLOY_OPTIONS, runDeploy, type DeployArgs, type DeployMode } from '../deploy.ts';
-import type { Terminal } from '../terminal.ts';
 
 const DESCRIBE: Record<DeployMode, string> = {
   create: 'Create a service on the cluster (fails if it exists)',
@@ -26,15 +25,12 @@ const EXAMPLES: Record<DeployMode, [string, string][]> = {
   ],
 };
 
-export function deployCommand(mode: DeployMode, term: Terminal): CommandModule<object, DeployArgs> {
+export function deployCommand(mode: DeployMode): CommandSpec<DeployArgs> {
   return {
     command: mode,
     describe: DESCRIBE[mode],
-    builder: (y: Argv) => {
-      let b = y.options(DEPLOY_OPTIONS);
-      for (const [cmd, what] of EXAMPLES[mode]) b = b.example(cmd, what);
-      return b as unknown as Argv<DeployArgs>;
-    },
-    handler: (args) => runDeploy(mode, args, term),
+    options: DEPLOY_OPTIONS,
+    examples: EXAMPLES[mode],
+    run: (args, term) => runDeploy(mode, args, term),
   };
 }

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import type { KubeObject, ServedCommit, ServiceDetails } from '../../cluster/index.ts';
 import { ANNOTATIONS } from '../../render/labels.ts';
 import { connect } from '../cluster-args.ts';
@@ -14,20 +14,18 @@ const OPTIONS = {
   output: { alias: 'o', choices: ['json', 'yaml'], describe: 'Print the details as json or yaml' },
 } satisfies OptionTable;
 
-export function inspectCommand(term: Terminal): CommandModule<object, Args> {
-  return {
-    command: 'inspect <name>',
-    aliases: ['describe'],
-    describe: 'Show a service: its spec, pinned commits, how to reach it, pods and events',
-    builder: (y: Argv) =>
-      y
-        .positional('name', { type: 'string', describe: 'The service' })
-        .options(OPTIONS)
-        .example('$0 inspect jupyter', 'Everything about the service')
-        .example("$0 inspect jupyter -o json | jq '.inputs'", 'The commits it serves') as unknown as Argv<Args>,
-    handler: (args) => runInspect(args, term),
-  };
-}
+export const INSPECT: CommandSpec<Args> = {
+  command: 'inspect <name>',
+  aliases: ['describe'],
+  describe: 'Show a service: its spec, pinned commits, how to reach it, pods and events',
+  positionals: { name: { type: 'string', describe: 'The service' } },
+  options: OPTIONS,
+  examples: [
+    ['$0 inspect jupyter', 'Everything about the service'],
+    ["$0 inspect jupyter -o json | jq '.inputs'", 'The commits it serves'],
+  ],
+  run: (args, term) => runInspect(args, term),
+};
 
 async function runInspect(args: Args, term: Terminal): Promise<void> {
   const { k8s, cluster } = await connect(args);

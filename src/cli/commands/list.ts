@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import type { ServiceSummary } from '../../cluster/index.ts';
 import { connect } from '../cluster-args.ts';
 import { LIST_OPTIONS, type ClusterArgs } from '../options.ts';
@@ -8,20 +8,18 @@ import { writeLine, type Terminal } from '../terminal.ts';
 
 export type ListArgs = ClusterArgs & { output?: 'wide' | 'json' | 'yaml' | 'name'; headers: boolean; selector?: string; 'all-namespaces': boolean };
 
-export function listCommand(term: Terminal): CommandModule<object, ListArgs> {
-  return {
-    command: 'list',
-    aliases: ['ls'],
-    describe: 'List services: inputs, ports, readiness, status, age',
-    builder: (y: Argv) =>
-      y
-        .options(LIST_OPTIONS)
-        .example('$0 list', 'Services in the current namespace')
-        .example('$0 ls -A -o wide', 'Everywhere, with addresses and images')
-        .example('$0 list -o name | xargs -n1 $0 delete', 'Delete them all, one by one') as unknown as Argv<ListArgs>,
-    handler: (args) => runList(args, term),
-  };
-}
+export const LIST: CommandSpec<ListArgs> = {
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'List services: inputs, ports, readiness, status, age',
+  options: LIST_OPTIONS,
+  examples: [
+    ['$0 list', 'Services in the current namespace'],
+    ['$0 ls -A -o wide', 'Everywhere, with addresses and images'],
+    ['$0 list -o name | xargs -n1 $0 delete', 'Delete them all, one by one'],
+  ],
+  run: (args, term) => runList(args, term),
+};
 
 export async function runList(args: ListArgs, term: Terminal): Promise<void> {
   const { k8s, cluster } = await connect(args);

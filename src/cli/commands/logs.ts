@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import { connect, durationFlag } from '../cluster-args.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
 import { style, writeLine, type Terminal } from '../terminal.ts';
@@ -14,20 +14,18 @@ const OPTIONS = {
   timestamps: { type: 'boolean', default: false, describe: 'Prefix each line with its time' },
 } satisfies OptionTable;
 
-export function logsCommand(term: Terminal): CommandModule<object, Args> {
-  return {
-    command: 'logs <name>',
-    describe: 'Print the logs of a service (all replicas, prefixed by pod when there are several)',
-    builder: (y: Argv) =>
-      y
-        .positional('name', { type: 'string', describe: 'The service' })
-        .options(OPTIONS)
-        .example('$0 logs jupyter -f', 'Follow the service\'s output')
-        .example('$0 logs jupyter -c checkout', 'What the data checkout did')
-        .example('$0 logs dashboard -c follow --since 1h', 'Data updates in the last hour') as unknown as Argv<Args>,
-    handler: (args) => runLogs(args, term),
-  };
-}
+export const LOGS: CommandSpec<Args> = {
+  command: 'logs <name>',
+  describe: 'Print the logs of a service (all replicas, prefixed by pod when there are several)',
+  positionals: { name: { type: 'string', describe: 'The service' } },
+  options: OPTIONS,
+  examples: [
+    ['$0 logs jupyter -f', "Follow the service's output"],
+    ['$0 logs jupyter -c checkout', 'What the data checkout did'],
+    ['$0 logs dashboard -c follow --since 1h', 'Data updates in the last hour'],
+  ],
+  run: (args, term) => runLogs(args, term),
+};
 
 async function runLogs(args: Args, term: Terminal): Promise<void> {
   const sinceSeconds = args.since === undefined ? undefined : Math.max(1, Math.round(durationFlag('since', args.since, 'logs') / 1000));

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from '../command.ts';
 import { SpecError, type Diagnostic } from '../../spec/diagnostics.ts';
 import { ReportedError } from '../errors.ts';
 import { VALIDATE_OPTIONS, type RenderArgs, type SpecArgs } from '../options.ts';
@@ -14,18 +14,16 @@ const DIALECTS: Record<string, string> = {
   'pachyderm-2.x-camel': 'Pachyderm 2.x form, camelCase',
 };
 
-export function validateCommand(term: Terminal): CommandModule<object, ValidateArgs> {
-  return {
-    command: 'validate',
-    describe: 'Check a service spec, without a cluster',
-    builder: (y: Argv) =>
-      y
-        .options(VALIDATE_OPTIONS)
-        .example('$0 validate -f examples/jupyter.json', 'Check a spec; problems are file:line:col lines on stderr')
-        .example('$0 validate -f spec.yaml -o json | jq .diagnostics', 'The result as JSON, for tools') as unknown as Argv<ValidateArgs>,
-    handler: (args) => runValidate(args, term),
-  };
-}
+export const VALIDATE: CommandSpec<ValidateArgs> = {
+  command: 'validate',
+  describe: 'Check a service spec, without a cluster',
+  options: VALIDATE_OPTIONS,
+  examples: [
+    ['$0 validate -f examples/jupyter.json', 'Check a spec; problems are file:line:col lines on stderr'],
+    ['$0 validate -f spec.yaml -o json | jq .diagnostics', 'The result as JSON, for tools'],
+  ],
+  run: (args, term) => runValidate(args, term),
+};
 
 export async function runValidate(args: ValidateArgs, term: Terminal): Promise<void> {
   let diagnostics: Diagnostic[] = [];
