@@ -6,7 +6,25 @@ import type { ClusterArgs } from './options.ts';
 
 export type ClusterModule = typeof import('../cluster/index.ts');
 
-export async function connect(args: ClusterArgs): Promise<{ k8s: ClusterModule; cluster: Cluster }> {
+/**
+ * Runs `work` with a connection to the cluster the flags name, and closes it afterwards (open keep-alive
+ * sockets would hold the process).
+ */
+export async function withCluster<T>(args: ClusterArgs, work: (k8s: ClusterModule, cluster: Cluster) => Promise<T>): Promise<T> {
+  const { k8s, cluster } = await connect(args);
+  try {
+    return await work(k8s, cluster);
+  } finally {
+    cluster.close();
+  }
+}
+
+/** A service named as `jupyter` or, as `list -o name` prints it, `service/jupyter`. */
+export function serviceArg(arg: unknown): string {
+  return String(arg).replace(/^services?\//, '');
+}
+
+async function connect(args: ClusterArgs): Promise<{ k8s: ClusterModule; cluster: Cluster }> {
   const requestTimeoutMs = args['request-timeout'] === undefined ? 0 : durationFlag('request-timeout', args['request-timeout']);
   const k8s = await import('../cluster/index.ts');
   const cluster = await k8s.Cluster.connect({

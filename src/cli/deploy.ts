@@ -1,7 +1,7 @@
 // create, update and apply: the same story with a different rule for what may already exist.
 //   read the spec → pin its inputs → render → write to the cluster (all or nothing) → print → --wait
 import type { KubeObject } from '../render/index.ts';
-import { connect, durationFlag } from './cluster-args.ts';
+import { durationFlag, withCluster } from './cluster-args.ts';
 import { CLUSTER_OPTIONS, RENDER_OPTIONS, SPEC_OPTIONS, type ClusterArgs, type OptionTable, type RenderArgs, type SpecArgs } from './options.ts';
 import { formatObjects } from './output/objects.ts';
 import { pinInputs } from './pinning.ts';
@@ -50,8 +50,7 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
     return;
   }
 
-  const { k8s, cluster } = await connect(args);
-  try {
+  await withCluster(args, async (k8s, cluster) => {
     const namespace = cluster.namespace;
     const secret = renderArgs.authSecret;
     const token = secret ? () => k8s.readSecretKey(cluster, namespace, secret.name, secret.key) : undefined;
@@ -95,7 +94,5 @@ export async function runDeploy(mode: DeployMode, args: DeployArgs, term: Termin
       }
       if (!args.output) writeLine(term.stderr, `service "${name}" is ready`);
     }
-  } finally {
-    cluster.close();
-  }
+  });
 }

@@ -82,6 +82,11 @@ export class Cluster {
     return res;
   }
 
+  /** The last lines of a container's log, as text. */
+  async logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string> {
+    return readAll(await this.stream(this.path(KINDS.Pod, namespace, pod, 'log'), { query: { container, tailLines } }));
+  }
+
   /** A list as the server prints it for kubectl (server-side printing), one request. */
   table(kind: Kind, namespace: string | undefined, query: RequestOptions['query']): Promise<Table> {
     return this.request<Table>('GET', this.path(kind, namespace), { query, accept: TABLE });

@@ -1,7 +1,7 @@
 // `logs`: every replica's (and container's) log, interleaved line by line, prefixed when there are several.
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
-import { MANAGED_BY, MANAGER, NAME_LABEL } from '../render/labels.ts';
+import { managedSelector } from '../render/labels.ts';
 import { tableRows, type KubeObject } from './types.ts';
 
 export type ContainerRole = 'service' | 'checkout' | 'follow';
@@ -24,7 +24,7 @@ interface Source {
 }
 
 export async function streamLogs(c: Cluster, namespace: string, name: string, options: LogOptions): Promise<void> {
-  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  const labelSelector = managedSelector(name);
   const table = await c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'Object' });
   const pods = tableRows(table).map((r) => r.object).filter((o): o is KubeObject => o !== undefined);
   if (pods.length === 0) {

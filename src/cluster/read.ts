@@ -1,6 +1,6 @@
 // Reading services back: the list (one request per kind, however many services) and one service's
 // details (objects, pods, events, how to reach it).
-import { ANNOTATIONS, MANAGED_BY, MANAGER, NAME_LABEL } from '../render/labels.ts';
+import { ANNOTATIONS, managedSelector, NAME_LABEL } from '../render/labels.ts';
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
 import { serviceStatus, type PodState } from './status.ts';
@@ -41,7 +41,7 @@ export interface ListOptions {
 /** Every service in a namespace (or all): three requests, whatever the count. */
 export async function listServices(c: Cluster, options: ListOptions): Promise<ServiceSummary[]> {
   const ns = options.allNamespaces ? undefined : (options.namespace ?? c.namespace);
-  const labelSelector = [`${MANAGED_BY}=${MANAGER}`, options.selector].filter(Boolean).join(',');
+  const labelSelector = [managedSelector(), options.selector].filter(Boolean).join(',');
   const query = { labelSelector, includeObject: 'Metadata' };
   // Pods are the biggest answer, and most of their metadata is managedFields no one reads here: in one
   // namespace they are fetched bare and joined to their service by name (<name>-<hash>-<suffix>).
@@ -217,7 +217,7 @@ export interface ServiceDetails {
 
 /** Everything about one service, for `inspect` and for explaining why it is not ready. */
 export async function describeService(c: Cluster, namespace: string, name: string): Promise<ServiceDetails> {
-  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  const labelSelector = managedSelector(name);
   const [deployment, service, podTable] = await Promise.all([
     c.get(KINDS.Deployment, namespace, name),
     c.get(KINDS.Service, namespace, name),
@@ -304,8 +304,7 @@ export async function servedCommits(c: Cluster, namespace: string, pod: KubeObje
   for (const container of containers) {
     let text = '';
     try {
-      const res = await c.stream(c.path(KINDS.Pod, namespace, pod.metadata.name, 'log'), { query: { container, tailLines: 200 } });
-      for await (const chunk of res) text += (chunk as Buffer).toString('utf8');
+      text = await c.logTail(namespace, pod.metadata.name, container, 200);
     } catch {
       continue;
     }

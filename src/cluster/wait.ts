@@ -1,7 +1,7 @@
 // `--wait`: until every replica is ready with its data checked out, or a reason it will not be.
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
-import { MANAGED_BY, MANAGER, NAME_LABEL } from '../render/labels.ts';
+import { managedSelector } from '../render/labels.ts';
 import { failedCheckout, whyNotReady } from './status.ts';
 import { tableRows, type KubeObject } from './types.ts';
 
@@ -15,7 +15,7 @@ export interface WaitOptions {
 export async function waitReady(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const poll = options.pollMs ?? 1000;
-  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  const labelSelector = managedSelector(name);
   for (;;) {
     const [deployment, podTable] = await Promise.all([
       c.get(KINDS.Deployment, namespace, name),
@@ -27,7 +27,7 @@ export async function waitReady(c: Cluster, namespace: string, name: string, opt
 
     const failed = failedCheckout(pods);
     if (failed) {
-      const tail = await logTail(c, namespace, failed.pod, failed.container);
+      const tail = await indentedTail(c, namespace, failed.pod, failed.container);
       throw new ClusterError('Failed', `checkout failed in pod ${failed.pod} (${failed.container}, ${failed.detail})${tail ? `:\n${tail}` : ''}`);
     }
     const reasons = whyNotReady(pods);
@@ -54,12 +54,11 @@ export function isReady(d: KubeObject): boolean {
   );
 }
 
-async function logTail(c: Cluster, namespace: string, pod: string, container: string): Promise<string> {
+/** The failed container's last lines, indented under the error; empty if they cannot be read. */
+async function indentedTail(c: Cluster, namespace: string, pod: string, container: string): Promise<string> {
   try {
-    const res = await c.stream(`${c.path(KINDS.Pod, namespace, pod, 'log')}`, { query: { container, tailLines: 15 } });
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+    const tail = await c.logTail(namespace, pod, container, 15);
+    return tail.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
   } catch {
     return '';
   }
@@ -68,7 +67,7 @@ async function logTail(c: Cluster, namespace: string, pod: string, container: st
 /** Until the service's objects and pods are gone. */
 export async function waitDeleted(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
-  const labelSelector = `${MANAGED_BY}=${MANAGER},${NAME_LABEL}=${name}`;
+  const labelSelector = managedSelector(name);
   for (;;) {
     const [d, s, pods] = await Promise.all([
       c.get(KINDS.Deployment, namespace, name),

@@ -1,6 +1,6 @@
 // Turns a checked, normalized spec into the canonical ServiceSpec. Only called once every rule passed,
 // so it can trust the shape of what it reads.
-import { findInputs } from './inputs.ts';
+import { findInputs, projectName } from './inputs.ts';
 import type { Dialect, Input, JsonPatchOperation, Resources, SecretRef, ServiceSpec, ServiceType, Toleration } from './model.ts';
 import { parseRef } from './ref.ts';
 
@@ -63,12 +63,6 @@ export function buildService(spec: Obj, name: string, options: { follow?: boolea
 
 function parsed(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
-}
-
-function projectName(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as Obj).name === 'string') return (v as Obj).name;
-  return undefined;
 }
 
 function stringMap(v: unknown): Record<string, string> {

@@ -51,7 +51,8 @@ function walkInput(input: Obj, pointer: string, sites: InputSite[]): void {
   }
 }
 
-function projectName(v: unknown): string | undefined {
+/** A project given as its name or as {name}. */
+export function projectName(v: unknown): string | undefined {
   return str(v) ?? (isObj(v) ? str(v.name) : undefined);
 }
 

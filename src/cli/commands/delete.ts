@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.ts';
-import { connect, durationFlag } from '../cluster-args.ts';
+import { durationFlag, serviceArg, withCluster } from '../cluster-args.ts';
 import { ReportedError, UsageError } from '../errors.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
 import { report } from '../report.ts';
@@ -31,14 +31,13 @@ export const DELETE: CommandSpec<Args> = {
 };
 
 async function runDelete(args: Args, term: Terminal): Promise<void> {
-  const given = (args.names ?? []).map((n) => String(n).replace(/^services?\//, ''));
+  const given = (args.names ?? []).map(serviceArg);
   if (args.all && given.length > 0) throw new UsageError('give service names or --all, not both', 'delete');
   if (!args.all && given.length === 0) throw new UsageError('name the services to delete, or pass --all', 'delete');
   const timeoutMs = durationFlag('timeout', args.timeout, 'delete');
-  const { k8s, cluster } = await connect(args);
-  const namespace = cluster.namespace;
-  let failed = 0;
-  try {
+  const failed = await withCluster(args, async (k8s, cluster) => {
+    const namespace = cluster.namespace;
+    let failed = 0;
     const names = args.all ? (await k8s.listServices(cluster, { allNamespaces: false })).map((s) => s.name) : given;
     if (args.all && names.length === 0) writeLine(term.stderr, `No services found in ${namespace} namespace.`);
     const dryRun = args['dry-run'] === 'server';
@@ -63,8 +62,7 @@ async function runDelete(args: Args, term: Terminal): Promise<void> {
         }
       }
     }
-  } finally {
-    cluster.close();
-  }
+    return failed;
+  });
   if (failed) throw new ReportedError(failed);
 }

@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.ts';
 import type { KubeObject, ServedCommit, ServiceDetails } from '../../cluster/index.ts';
 import { ANNOTATIONS } from '../../render/labels.ts';
-import { connect } from '../cluster-args.ts';
+import { serviceArg, withCluster } from '../cluster-args.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
 import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
@@ -28,16 +28,11 @@ export const INSPECT: CommandSpec<Args> = {
 };
 
 async function runInspect(args: Args, term: Terminal): Promise<void> {
-  const { k8s, cluster } = await connect(args);
-  const name = String(args.name).replace(/^services?\//, '');
-  let details: ServiceDetails;
-  let served: ServedCommit[] = [];
-  try {
-    details = await k8s.describeService(cluster, cluster.namespace, name);
-    if (details.pods[0]) served = await k8s.servedCommits(cluster, cluster.namespace, details.pods[0]);
-  } finally {
-    cluster.close();
-  }
+  const { k8s, details, served } = await withCluster(args, async (k8s, cluster) => {
+    const details = await k8s.describeService(cluster, cluster.namespace, serviceArg(args.name));
+    const served = details.pods[0] ? await k8s.servedCommits(cluster, cluster.namespace, details.pods[0]) : [];
+    return { k8s, details, served };
+  });
   const view = buildView(details, served, k8s.whyNotReady(details.pods as never));
   if (args.output === 'json') term.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else if (args.output === 'yaml') term.stdout.write(toYaml(view));

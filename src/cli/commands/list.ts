@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.ts';
 import type { ServiceSummary } from '../../cluster/index.ts';
-import { connect } from '../cluster-args.ts';
+import { withCluster } from '../cluster-args.ts';
 import { LIST_OPTIONS, type ClusterArgs } from '../options.ts';
 import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
@@ -22,16 +22,14 @@ export const LIST: CommandSpec<ListArgs> = {
 };
 
 export async function runList(args: ListArgs, term: Terminal): Promise<void> {
-  const { k8s, cluster } = await connect(args);
-  let services: ServiceSummary[];
-  try {
-    services = await k8s.listServices(cluster, {
+  const { k8s, services, namespace } = await withCluster(args, async (k8s, cluster) => ({
+    k8s,
+    namespace: cluster.namespace,
+    services: await k8s.listServices(cluster, {
       allNamespaces: args['all-namespaces'],
       ...(args.selector !== undefined ? { selector: args.selector } : {}),
-    });
-  } finally {
-    cluster.close();
-  }
+    }),
+  }));
   if (args.output === 'json' || args.output === 'yaml') {
     const list = { apiVersion: 'pachsvc.io/v1', kind: 'ServiceList', items: services.map(machineView) };
     term.stdout.write(args.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list));
@@ -42,7 +40,7 @@ export async function runList(args: ListArgs, term: Terminal): Promise<void> {
     return;
   }
   if (services.length === 0) {
-    writeLine(term.stderr, args['all-namespaces'] ? 'No services found.' : `No services found in ${cluster.namespace} namespace.`);
+    writeLine(term.stderr, args['all-namespaces'] ? 'No services found.' : `No services found in ${namespace} namespace.`);
     return;
   }
   const now = Date.now();

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.ts';
-import { connect, durationFlag } from '../cluster-args.ts';
+import { durationFlag, serviceArg, withCluster } from '../cluster-args.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
 import { style, writeLine, type Terminal } from '../terminal.ts';
 
@@ -29,10 +29,9 @@ export const LOGS: CommandSpec<Args> = {
 
 async function runLogs(args: Args, term: Terminal): Promise<void> {
   const sinceSeconds = args.since === undefined ? undefined : Math.max(1, Math.round(durationFlag('since', args.since, 'logs') / 1000));
-  const { k8s, cluster } = await connect(args);
   const c = style(term);
-  try {
-    await k8s.streamLogs(cluster, cluster.namespace, String(args.name).replace(/^services?\//, ''), {
+  await withCluster(args, (k8s, cluster) =>
+    k8s.streamLogs(cluster, cluster.namespace, serviceArg(args.name), {
       role: args.container,
       follow: args.follow,
       timestamps: args.timestamps,
@@ -40,8 +39,6 @@ async function runLogs(args: Args, term: Terminal): Promise<void> {
       ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
       write: (prefix, line) => writeLine(term.stdout, prefix + line),
       warn: (message) => writeLine(term.stderr, `${c.yellow('warning:')} ${message}`),
-    });
-  } finally {
-    cluster.close();
-  }
+    }),
+  );
 }
