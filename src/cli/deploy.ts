@@ -29,7 +29,6 @@ export const DEPLOY_OPTIONS = {
     choices: ['none', 'client', 'server'],
     default: 'none',
     describe: 'client: print the objects, touch nothing; server: the API server checks everything and stores nothing',
-    coerce: (v: unknown) => (v === '' || v === true ? 'client' : v),
   },
   output: { alias: 'o', choices: ['name', 'json', 'yaml'], describe: 'Print the objects (json, yaml) or their names instead of the result line' },
   wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready with its data checked out' },
