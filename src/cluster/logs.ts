@@ -1,10 +1,9 @@
 // `logs`: every replica's (and container's) log, interleaved line by line, prefixed when there are several.
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
-import { managedSelector } from '../render/labels.ts';
+import { containerRole, managedSelector, SERVICE_CONTAINER, type ContainerRole } from '../contract.ts';
 import { tableRows, type KubeObject } from './types.ts';
 
-export type ContainerRole = 'service' | 'checkout' | 'follow';
 
 export interface LogOptions {
   role: ContainerRole;
@@ -40,9 +39,9 @@ export async function streamLogs(c: Cluster, namespace: string, name: string, op
 
 function containersOf(pod: KubeObject, role: ContainerRole): string[] {
   const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
-  if (role === 'service') return ['service'];
+  if (role === 'service') return [SERVICE_CONTAINER];
   const pool = role === 'checkout' ? (spec?.initContainers ?? []) : (spec?.containers ?? []);
-  return pool.map((c) => c.name).filter((n) => n.startsWith(`${role}-`));
+  return pool.map((c) => c.name).filter((n) => containerRole(n) === role);
 }
 
 async function streamOne(c: Cluster, namespace: string, s: Source, prefix: string, options: LogOptions): Promise<void> {

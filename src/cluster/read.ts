@@ -1,20 +1,12 @@
 // Reading services back: the list (one request per kind, however many services) and one service's
 // details (objects, pods, events, how to reach it).
-import { ANNOTATIONS, managedSelector, NAME_LABEL } from '../render/labels.ts';
+import { managedSelector, NAME_LABEL, parseServingLine, recordedInputs, containerRole, type RecordedInput } from '../contract.ts';
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
 import { serviceStatus, type PodState } from './status.ts';
 import { columnIndex, tableRows, type KubeObject, type Table } from './types.ts';
 
-export interface InputSummary {
-  name: string;
-  repo: string;
-  /** The reference as written (normalized): master, master.1, master^2, … */
-  ref: string;
-  /** The commit id pinned at create time, if any. */
-  commit?: string;
-  follow: boolean;
-}
+export type InputSummary = RecordedInput;
 
 export interface ServiceSummary {
   name: string;
@@ -108,7 +100,7 @@ export function summarize(deployments: Table, services: Table, pods: Table, name
     s.ready = String(row.cells.Ready ?? '0/0');
     replicas.set(key(row.object), Number(s.ready.split('/')[1] ?? 0));
     s.image = String(row.cells.Images ?? '').split(',')[0] || undefined;
-    s.inputs = inputsOf(meta?.annotations);
+    s.inputs = recordedInputs(meta?.annotations);
     if (meta?.creationTimestamp) s.created = meta.creationTimestamp;
     if (meta?.deletionTimestamp) deleting.add(key(row.object));
   }
@@ -165,44 +157,6 @@ export function portsPhrase(printed: string, type: string | undefined): string {
       return type === 'NodePort' && m[2] ? `${m[1]}→${m[2]}/NodePort` : `${m[1]}/${type ?? 'ClusterIP'}`;
     })
     .join(',');
-}
-
-/** The inputs recorded on a Deployment: refs from its spec annotation, pinned ids from its pins. */
-export function inputsOf(annotations: Record<string, string> | undefined): InputSummary[] {
-  const spec = parseJson(annotations?.[ANNOTATIONS.spec]) as { input?: InputNode } | undefined;
-  const pins = (parseJson(annotations?.[ANNOTATIONS.pins]) ?? {}) as Record<string, string>;
-  const pfs: PfsNode[] = [];
-  const walk = (i: InputNode | undefined) => {
-    if (!i) return;
-    if (i.pfs) pfs.push(i.pfs);
-    for (const child of [...(i.cross ?? []), ...(i.union ?? [])]) walk(child);
-  };
-  walk(spec?.input);
-  return pfs.map((p) => {
-    const name = p.name ?? p.repo;
-    return { name, repo: p.repo, ref: p.branch ?? 'master', follow: p.follow === true, ...(pins[name] ? { commit: pins[name] } : {}) };
-  });
-}
-
-interface PfsNode {
-  name?: string;
-  repo: string;
-  branch?: string;
-  follow?: boolean;
-}
-interface InputNode {
-  pfs?: PfsNode;
-  cross?: InputNode[];
-  union?: InputNode[];
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ServiceDetails {
@@ -299,7 +253,7 @@ export interface ServedCommit {
  */
 export async function servedCommits(c: Cluster, namespace: string, pod: KubeObject): Promise<ServedCommit[]> {
   const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
-  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((x) => x.name).filter((n) => /^(checkout|follow)-/.test(n));
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((x) => x.name).filter((n) => containerRole(n) === 'checkout' || containerRole(n) === 'follow');
   const latest = new Map<string, ServedCommit>();
   for (const container of containers) {
     let text = '';
@@ -309,9 +263,9 @@ export async function servedCommits(c: Cluster, namespace: string, pod: KubeObje
       continue;
     }
     for (const line of text.split('\n')) {
-      const m = /^(\S+) (\S+): serving \S+@([0-9a-fA-F]{32}) at /.exec(line);
-      if (!m) continue;
-      const [, since, input, commit] = m as unknown as [string, string, string, string];
+      const served = parseServingLine(line);
+      if (!served) continue;
+      const { since, input, commit } = served;
       const prev = latest.get(input);
       if (!prev || prev.since <= since) latest.set(input, { input, commit, since });
     }

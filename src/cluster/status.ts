@@ -1,5 +1,6 @@
 // What state a service is in, in one word a person understands, from what the API server prints for
 // its pods (the STATUS column of `kubectl get pods`). Pure: tested without a cluster.
+import { containerRole, SERVICE_CONTAINER } from '../contract.ts';
 
 export interface PodState {
   name: string;
@@ -136,19 +137,20 @@ export function whyNotReady(pods: PodLike[]): string[] {
     const images = new Map([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => [c.name, c.image]));
     for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const w = s.state?.waiting;
-      const role = s.name.startsWith('checkout-') ? `checkout container ${s.name}` : `container ${s.name}`;
+      const checkout = containerRole(s.name) === 'checkout';
+      const role = checkout ? `checkout container ${s.name}` : `container ${s.name}`;
       if (w?.reason && /ImagePull|ErrImage|InvalidImageName/.test(w.reason)) {
         add(`${role}: image ${images.get(s.name) ?? '?'} cannot be pulled (${w.reason}${w.message ? `: ${w.message}` : ''})`);
       } else if (w?.reason === 'CrashLoopBackOff' || (s.state?.terminated && s.state.terminated.exitCode !== 0)) {
         const t = s.state?.terminated ?? s.lastState?.terminated;
-        add(`${role} keeps failing${t ? ` (exit code ${t.exitCode}${t.reason ? `, ${t.reason}` : ''})` : ''}: see \`pachsvc logs ${pod.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} -c ${s.name.startsWith('checkout-') ? 'checkout' : 'service'}\``);
+        add(`${role} keeps failing${t ? ` (exit code ${t.exitCode}${t.reason ? `, ${t.reason}` : ''})` : ''}: see \`pachsvc logs ${pod.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')} -c ${checkout ? 'checkout' : 'service'}\``);
       } else if (w?.reason && w.reason !== 'PodInitializing' && w.reason !== 'ContainerCreating') {
         add(`${role} is waiting: ${w.reason}${w.message ? `: ${w.message}` : ''}`);
       }
     }
-    const running = pod.status?.containerStatuses?.find((s) => s.name === 'service');
+    const running = pod.status?.containerStatuses?.find((s) => s.name === SERVICE_CONTAINER);
     if (running?.state?.running && !running.ready) {
-      const port = pod.spec?.containers?.find((c) => c.name === 'service')?.ports?.[0]?.containerPort;
+      const port = pod.spec?.containers?.find((c) => c.name === SERVICE_CONTAINER)?.ports?.[0]?.containerPort;
       add(`the service runs but does not accept connections${port ? ` on port ${port}` : ''} yet (readiness probe): is internal_port the port it listens on?`);
     }
     const initDone = (pod.status?.initContainerStatuses ?? []).filter((s) => s.state?.terminated?.exitCode === 0).length;

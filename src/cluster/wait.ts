@@ -1,7 +1,7 @@
 // `--wait`: until every replica is ready with its data checked out, or a reason it will not be.
 import { type Cluster, KINDS } from './client.ts';
 import { ClusterError } from './errors.ts';
-import { managedSelector } from '../render/labels.ts';
+import { managedSelector } from '../contract.ts';
 import { failedCheckout, whyNotReady } from './status.ts';
 import { tableRows, type KubeObject } from './types.ts';
 

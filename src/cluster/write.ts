@@ -1,5 +1,5 @@
 // Creating, changing and deleting a service's objects (its Service and Deployment), all or nothing.
-import { MANAGED_BY, MANAGER } from '../render/labels.ts';
+import { isManaged, MANAGED_BY, MANAGER } from '../contract.ts';
 import { type Cluster, kindOf, KINDS, FIELD_MANAGER } from './client.ts';
 import { ClusterError } from './errors.ts';
 import type { KubeObject } from './types.ts';
@@ -10,10 +10,6 @@ export interface WriteOptions {
   namespace: string;
   /** server: the API server checks everything and stores nothing. */
   dryRun: boolean;
-}
-
-export function isManaged(obj: KubeObject | undefined): boolean {
-  return obj?.metadata.labels?.[MANAGED_BY] === MANAGER;
 }
 
 /** The objects of the service `name` that exist now. */

@@ -3,12 +3,8 @@
 import type { Input, Resources, ServiceSpec } from '../spec/model.ts';
 import { formatRef } from '../spec/ref.ts';
 import { CHECKOUT_SCRIPT, FOLLOW_SCRIPT, SERVICE_SCRIPT } from './generated/scripts.ts';
+import { CHECKOUT_PREFIX, FOLLOW_PREFIX, PFS_PATH, PFS_VOLUME, PORT_NAME, SERVICE_CONTAINER } from '../contract.ts';
 import type { Container, EnvVar, RenderOptions } from './types.ts';
-
-export const PFS_VOLUME = 'pfs';
-export const PFS_PATH = '/pfs';
-export const SERVICE_CONTAINER = 'service';
-export const PORT_NAME = 'user-port';
 
 /**
  * The container-name suffix of each input. Container names are DNS labels and input names may have "_"
@@ -60,7 +56,7 @@ function pachctlEnv(input: Input, options: RenderOptions): EnvVar[] {
 
 export function checkoutContainer(input: Input, suffix: string, service: ServiceSpec, options: RenderOptions): Container {
   return {
-    name: `checkout-${suffix}`,
+    name: `${CHECKOUT_PREFIX}${suffix}`,
     image: options.pachctlImage,
     command: ['/bin/sh', '-c', CHECKOUT_SCRIPT, 'pachsvc-checkout'],
     env: [...pachctlEnv(input, options), { name: 'PACHSVC_REF', value: checkoutRef(input, options) }],
@@ -71,7 +67,7 @@ export function checkoutContainer(input: Input, suffix: string, service: Service
 
 export function followContainer(input: Input, suffix: string, service: ServiceSpec, options: RenderOptions): Container {
   return {
-    name: `follow-${suffix}`,
+    name: `${FOLLOW_PREFIX}${suffix}`,
     image: options.pachctlImage,
     command: ['/bin/sh', '-c', FOLLOW_SCRIPT, 'pachsvc-follow'],
     env: [...pachctlEnv(input, options), { name: 'PACHSVC_BRANCH', value: input.ref.branch ?? 'master' }],

@@ -1,5 +1,4 @@
 export { renderService, renderDeployment, renderKubeService, pinnedCommits } from './render.ts';
 export { PatchError } from './patch.ts';
 export * from './types.ts';
-export * from './labels.ts';
-export { SERVICE_CONTAINER } from './containers.ts';
+export { objectLabels } from './labels.ts';

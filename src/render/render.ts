@@ -2,8 +2,9 @@
 // Service). Same input, same bytes: nothing here reads the clock, the environment or the disk.
 import type { ServiceSpec } from '../spec/model.ts';
 import { serializeSpec } from '../spec/serialize.ts';
-import { checkoutContainer, containerSuffixes, fixedCommit, followContainer, PFS_VOLUME, PORT_NAME, serviceContainer } from './containers.ts';
-import { ANNOTATIONS, objectLabels, selectorLabels } from './labels.ts';
+import { ANNOTATIONS, encodePins, encodeSpec, PFS_VOLUME, PORT_NAME, selectorLabels } from '../contract.ts';
+import { checkoutContainer, containerSuffixes, fixedCommit, followContainer, serviceContainer } from './containers.ts';
+import { objectLabels } from './labels.ts';
 import { jsonPatch, mergePatch, PatchError } from './patch.ts';
 import type { KubeObject, ObjectMeta, RenderOptions } from './types.ts';
 
@@ -33,13 +34,13 @@ export function renderDeployment(service: ServiceSpec, options: RenderOptions): 
   const pins = pinnedCommits(service, options);
   const annotations: Record<string, string> = {
     ...service.annotations,
-    [ANNOTATIONS.spec]: JSON.stringify(serializeSpec(service)),
+    [ANNOTATIONS.spec]: encodeSpec(serializeSpec(service)),
     [ANNOTATIONS.version]: options.version,
   };
-  if (Object.keys(pins).length > 0) annotations[ANNOTATIONS.pins] = JSON.stringify(pins);
+  if (Object.keys(pins).length > 0) annotations[ANNOTATIONS.pins] = encodePins(pins);
 
   const podAnnotations: Record<string, string> = { ...service.annotations };
-  if (Object.keys(pins).length > 0) podAnnotations[ANNOTATIONS.pins] = JSON.stringify(pins);
+  if (Object.keys(pins).length > 0) podAnnotations[ANNOTATIONS.pins] = encodePins(pins);
 
   const suffix = containerSuffixes(service.inputs);
   let podSpec: Record<string, unknown> = {
@@ -74,7 +75,7 @@ export function renderDeployment(service: ServiceSpec, options: RenderOptions): 
     metadata: meta(service, options, annotations),
     spec: {
       replicas: service.replicas,
-      selector: { matchLabels: selectorLabels(service) },
+      selector: { matchLabels: selectorLabels(service.name) },
       template: {
         metadata: {
           labels: objectLabels(service),
@@ -95,6 +96,6 @@ export function renderKubeService(service: ServiceSpec, options: RenderOptions):
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(service, options, { ...service.annotations }),
-    spec: { type, selector: selectorLabels(service), ports: [port] },
+    spec: { type, selector: selectorLabels(service.name), ports: [port] },
   };
 }

@@ -1,7 +1,8 @@
 // From the canonical model to Kubernetes objects (src/render): what each field of a spec becomes.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ANNOTATIONS, PatchError, defaultPachdAddress } from '../../src/render/index.ts';
+import { PatchError, defaultPachdAddress } from '../../src/render/index.ts';
+import { ANNOTATIONS } from '../../src/contract.ts';
 import { CHECKOUT_SCRIPT, FOLLOW_SCRIPT, SERVICE_SCRIPT } from '../../src/render/generated/scripts.ts';
 import { cpuQuantity } from '../../src/spec/build.ts';
 import { serializeSpec } from '../../src/spec/serialize.ts';

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.ts';
 import type { KubeObject, ServedCommit, ServiceDetails } from '../../cluster/index.ts';
-import { ANNOTATIONS } from '../../render/labels.ts';
+import { decodeSpec } from '../../contract.ts';
 import { serviceArg, withCluster } from '../cluster-args.ts';
 import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
 import { formatTable } from '../output/table.ts';
@@ -43,7 +43,7 @@ type View = ReturnType<typeof buildView>;
 
 function buildView(d: ServiceDetails, served: ServedCommit[], reasons: string[]) {
   const s = d.summary;
-  const spec = parse(d.deployment?.metadata.annotations?.[ANNOTATIONS.spec]);
+  const spec = decodeSpec(d.deployment?.metadata.annotations);
   const svc = d.service?.spec as { type?: string; clusterIP?: string; ports?: { port: number; nodePort?: number }[] } | undefined;
   const port = svc?.ports?.[0];
   const lb = ((d.service?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [])
@@ -82,14 +82,6 @@ function buildView(d: ServiceDetails, served: ServedCommit[], reasons: string[])
     spec,
     objects: { deployment: d.deployment, service: d.service } as { deployment?: KubeObject; service?: KubeObject },
   };
-}
-
-function parse(text: string | undefined): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(v: View, age: (t: string | undefined) => string): string {
