@@ -23,6 +23,11 @@ export interface ServiceSpec {
   memoryVolume: boolean;
   replicas: number;
   inputs: Input[];
+  /**
+   * Set when the spec gave the service as spout.service (Pachyderm 2.x): a spout-service reads no inputs
+   * and writes to Pachyderm itself, so its container gets pachd's address (and the auth token, if any).
+   */
+  spout?: boolean;
   port: {
     internal: number;
     external?: number;
