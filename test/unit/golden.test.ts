@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { formatObjects } from '../../src/cli/output/objects.ts';
 import { renderService } from '../../src/render/index.ts';
 import { loadSpec } from '../../src/spec/load.ts';
@@ -26,6 +27,20 @@ for (const example of examples) {
     if (UPDATE) writeFileSync(golden, rendered);
     assert.ok(existsSync(golden), `no test/golden/${goldenName(example)}: run UPDATE_GOLDEN=1 npm run test:unit`);
     assert.equal(rendered, readFileSync(golden, 'utf8'), `examples/${example} renders differently; if that is intended: UPDATE_GOLDEN=1 npm run test:unit`);
+  });
+}
+
+for (const example of examples) {
+  test(`test/golden/${goldenName(example)} reads back (YAML 1.2 and 1.1) as the objects' JSON`, async () => {
+    const loaded = await loadSpec(readFileSync(new URL(example, EXAMPLES), 'utf8'), { file: `examples/${example}` });
+    const objects = JSON.parse(JSON.stringify(renderService(loaded.service, OPTIONS)));
+    const text = readFileSync(new URL(goldenName(example), GOLDEN), 'utf8');
+    for (const version of ['1.2', '1.1'] as const) {
+      const docs = parseAllDocuments(text, { version });
+      assert.ok(Array.isArray(docs), 'the golden file is YAML documents');
+      for (const doc of docs) assert.deepEqual(doc.errors, [], `YAML ${version}: ${doc.errors.join('; ')}`);
+      assert.deepEqual(docs.map((d) => d.toJS()), objects, `YAML ${version} reads another value from test/golden/${goldenName(example)}`);
+    }
   });
 }
 
