@@ -1,17 +1,21 @@
-// The one door to the Kubernetes API. Server-side apply goes through @kubernetes/client-node's typed
-// API; reads, creates, deletes and streams are plain HTTPS requests with the kubeconfig's TLS and
-// credentials, so that lists can ask the server for compact tables, nothing passes through a
-// serializer that drops fields, and read-only commands never load the client (it takes longer to
-// load than kubectl takes to answer).
+// The one door to the Kubernetes API: plain HTTPS requests with the kubeconfig's TLS and credentials,
+// server-side apply included (one PATCH; JSON is YAML), so that lists can ask the server for compact
+// tables, nothing passes through a serializer that drops fields, and no command loads the Kubernetes
+// client (it takes longer to load than kubectl takes to answer). The client is loaded only for what the
+// lean loader leaves to it: legacy auth-provider plugins and proxies (`needsClient`). Every request runs
+// under the time limits of transport.ts.
 import http from 'node:http';
 import https from 'node:https';
-import type { AppsV1Api, ConfigurationOptions, CoreV1Api, KubeConfig, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
-import { ClusterError, fromStatus, toClusterError } from './errors.ts';
+import { ClusterError, fromResponse, notJson } from './errors.ts';
+import { quote } from '../lib/text.ts';
+import { exchange, readAll, type Limits } from './transport.ts';
 import type { KubeObject, Table } from './types.ts';
 
 export const FIELD_MANAGER = 'pachsvc';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+export const APPLY_PATCH = 'application/apply-patch+yaml';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -36,7 +40,7 @@ export const KINDS = {
 } satisfies Record<string, Kind>;
 
 export function kindOf(obj: { kind: string }): Kind {
-  const kind = KINDS[obj.kind as keyof typeof KINDS];
+  const kind = Object.hasOwn(KINDS, obj.kind) ? KINDS[obj.kind as keyof typeof KINDS] : undefined;
   if (!kind) throw new Error(`pachsvc does not manage ${obj.kind} objects`);
   return kind;
 }
@@ -44,16 +48,24 @@ export function kindOf(obj: { kind: string }): Kind {
 export class Cluster {
   readonly namespace: string;
   readonly server: string;
+  /** The time limits every request runs under (--request-timeout, or client-go's defaults). */
+  readonly limits: Readonly<Limits>;
   private readonly config: ClusterConfig;
+  /** Short requests share a few kept-alive connections. */
   private readonly agent: http.Agent;
-  private client?: Promise<{ kc: KubeConfig; apps: AppsV1Api; core: CoreV1Api; k8s: typeof import('@kubernetes/client-node') }>;
+  /** Streams (logs -f) hold their connection as long as they run: each gets its own. */
+  private readonly streamAgent: http.Agent;
+  private readonly inFlight = new Set<() => void>();
+  private client?: Promise<KubeConfig>;
 
   private constructor(config: ClusterConfig) {
     this.config = config;
     this.namespace = config.namespace;
     this.server = config.server;
-    const secure = config.server.startsWith('https:');
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.limits = config.limits;
+    const Agent = config.server.startsWith('https:') ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    this.streamAgent = new Agent({ keepAlive: false });
   }
 
   static async connect(options: ConnectOptions): Promise<Cluster> {
@@ -67,24 +79,39 @@ export class Cluster {
     return `${kind.api}${ns}/${kind.resource}${n}${sub ? `/${sub}` : ''}`;
   }
 
-  /** One request; resolves to the parsed JSON answer, rejects with a ClusterError. */
+  /**
+   * One request; resolves to the parsed JSON answer, rejects with a ClusterError. The body is sent as
+   * JSON exactly as given (a metadata.resourceVersion in it is the server's precondition: 409 Conflict).
+   */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, options);
-    const text = await readAll(res);
-    if ((res.statusCode ?? 0) >= 300) throw fromStatus(res.statusCode ?? 0, text, this.server);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    const res = await this.send(method, path, options, false);
+    const text = await readAll(res, this.server, this.limits.requestMs);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw fromResponse(code, res.headers['content-type'], text, this.server);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notJson(code, res.headers['content-type'], this.server);
+    }
   }
 
-  /** A request whose answer is read as a stream (logs, watches). */
+  /**
+   * A request whose answer is read as a stream (logs). Without --request-timeout it may run for ever
+   * once its headers came; with it, the stream ends at the deadline with a Timeout ClusterError, as
+   * kubectl's (client-go's http.Client.Timeout bounds the body too).
+   */
   async stream(path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
-    const res = await this.send('GET', path, options, false);
-    if ((res.statusCode ?? 0) >= 300) throw fromStatus(res.statusCode ?? 0, await readAll(res), this.server);
+    const res = await this.send('GET', path, options, true);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw fromResponse(code, res.headers['content-type'], await readAll(res, this.server, this.limits.requestMs), this.server);
     return res;
   }
 
   /** The last lines of a container's log, as text. */
   async logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string> {
-    return readAll(await this.stream(this.path(KINDS.Pod, namespace, pod, 'log'), { query: { container, tailLines } }));
+    const res = await this.stream(this.path(KINDS.Pod, namespace, pod, 'log'), { query: { container, tailLines } });
+    return readAll(res, this.server, this.limits.requestMs);
   }
 
   /** A list as the server prints it for kubectl (server-side printing), one request. */
@@ -110,26 +137,16 @@ export class Cluster {
     });
   }
 
-  /** Server-side apply (field manager pachsvc), through client-node's typed API. */
-  async apply<T extends KubeObject>(obj: KubeObject, namespace: string, options: { dryRun: boolean; force: boolean }): Promise<T> {
-    const typed = await this.typedClient();
-    const request = {
-      name: obj.metadata.name,
-      namespace,
+  /**
+   * Server-side apply as field manager pachsvc: `PATCH …?fieldManager=pachsvc&fieldValidation=Strict
+   * &force=true[&dryRun=All]`, `Content-Type: application/apply-patch+yaml`, the object as JSON, as given.
+   */
+  apply<T extends KubeObject>(obj: KubeObject, namespace: string, options: { dryRun: boolean; force: boolean }): Promise<T> {
+    return this.request<T>('PATCH', this.path(kindOf(obj), namespace, obj.metadata.name), {
+      query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', force: options.force || undefined, dryRun: options.dryRun ? 'All' : undefined },
       body: obj,
-      fieldManager: FIELD_MANAGER,
-      fieldValidation: 'Strict',
-      force: options.force,
-      ...(options.dryRun ? { dryRun: 'All' } : {}),
-    };
-    const opts = await this.requestOptions(typed.k8s.setHeaderOptions('Content-Type', typed.k8s.PatchStrategy.ServerSideApply));
-    try {
-      if (obj.kind === 'Deployment') return (await typed.apps.patchNamespacedDeployment(request, opts)) as unknown as T;
-      if (obj.kind === 'Service') return (await typed.core.patchNamespacedService(request, opts)) as unknown as T;
-    } catch (err) {
-      throw toClusterError(err, this.server, this.config.requestTimeoutMs);
-    }
-    throw new Error(`pachsvc does not apply ${obj.kind} objects`);
+      contentType: APPLY_PATCH,
+    });
   }
 
   /** A JSON patch (RFC 6902). */
@@ -151,79 +168,45 @@ export class Cluster {
     });
   }
 
-  private typedClient() {
+  // Legacy auth-provider plugins and proxies: only client-node knows them.
+  private kubeConfig(): Promise<KubeConfig> {
     this.client ??= (async () => {
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
       kc.loadFromString(JSON.stringify(this.config.clientConfig));
-      return { k8s, kc, apps: kc.makeApiClient(k8s.AppsV1Api), core: kc.makeApiClient(k8s.CoreV1Api) };
+      return kc;
     })();
     return this.client;
   }
 
-  // --request-timeout for the typed API: a middleware that gives each request an abort signal.
-  private async requestOptions(base: ConfigurationOptions<ObservableMiddleware>): Promise<ConfigurationOptions<ObservableMiddleware>> {
-    const ms = this.config.requestTimeoutMs;
-    if (!ms) return base;
-    const { of } = await import('@kubernetes/client-node/dist/gen/rxjsStub.js');
-    const timeout: ObservableMiddleware = {
-      pre: (ctx: RequestContext) => {
-        ctx.setSignal(AbortSignal.timeout(ms));
-        return of(ctx);
-      },
-      post: (res: ResponseContext) => of(res),
-    };
-    return { ...base, middleware: [...(base.middleware ?? []), timeout], middlewareMergeStrategy: 'append' };
-  }
-
-  private async send(method: string, path: string, options: RequestOptions, timed = true): Promise<http.IncomingMessage> {
-    const url = new URL(this.server.replace(/\/+$/, '') + path);
+  private async send(method: string, path: string, options: RequestOptions, stream: boolean): Promise<http.IncomingMessage> {
+    const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req: https.RequestOptions = {
-      method,
-      agent: this.agent,
-      ...this.config.tls,
-      headers: {
-        Accept: options.accept ?? 'application/json',
-        'User-Agent': 'pachsvc',
-        ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
-      },
+    const headers: Record<string, string | number> = {
+      Accept: options.accept ?? 'application/json',
+      'User-Agent': 'pachsvc',
+      ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
     };
+    const req: https.RequestOptions = { agent: stream ? this.streamAgent : this.agent, ...this.config.tls, headers };
     try {
       const auth = await this.config.authorization();
-      if (auth) (req.headers as Record<string, string>).Authorization = auth;
-      // Legacy auth-provider plugins and proxies: client-node knows them.
-      if (this.config.needsClient) await (await this.typedClient()).kc.applyToHTTPSOptions(req);
+      if (auth) headers.Authorization = auth;
+      if (this.config.needsClient) await (await this.kubeConfig()).applyToHTTPSOptions(req);
     } catch (err) {
       if (err instanceof ClusterError) throw err;
-      throw new ClusterError('Unauthorized', `cannot get credentials for ${this.server}: ${(err as Error).message}`);
+      throw new ClusterError('Unauthorized', `cannot get credentials for ${quote(this.server)}: ${(err as Error).message.split('\n')[0]}`);
     }
-    const lib = url.protocol === 'https:' ? https : http;
-    const ms = this.config.requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const r = lib.request(url, req, resolve);
-      r.on('error', (err) => reject(toClusterError(err, this.server, ms)));
-      if (timed && ms > 0) {
-        r.setTimeout(ms, () => r.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
-      }
-      if (body !== undefined) r.write(body);
-      r.end();
+    return exchange({ method, url, options: req, body, stream, limits: this.limits, server: this.server }, (abort) => {
+      this.inFlight.add(abort);
+      return () => this.inFlight.delete(abort);
     });
   }
 
-  /** Lets the process exit as soon as the command is done (keep-alive sockets would hold it). */
+  /** Ends every request still running and lets the process exit (keep-alive sockets would hold it). */
   close(): void {
+    for (const abort of [...this.inFlight]) abort();
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
-}
-
-function readAll(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => (text += c));
-    res.on('end', () => resolve(text));
-    res.on('error', reject);
-  });
 }
