@@ -1,5 +1,6 @@
 // src/render/patch.ts against the RFCs' own examples: JSON merge patch (RFC 7386, appendix A) for
-// pod_spec, JSON patch (RFC 6902, appendix A and section 4) for pod_patch.
+// pod_spec, JSON patch (RFC 6902, appendix A and section 4) for pod_patch; and against prototype
+// pollution: no patch reaches or changes Object.prototype.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchError, jsonPatch, mergePatch, type PatchOperation } from '../../src/render/patch.ts';
@@ -103,7 +104,9 @@ describe('jsonPatch (RFC 6902)', () => {
     ['move from a missing place', { a: 1 }, { op: 'move', from: '/x', path: '/y' }, 'no value at /x'],
     ['copy from a missing place', { a: 1 }, { op: 'copy', from: '/x', path: '/y' }, 'no value at /x'],
     ['add under a scalar', { a: 1 }, { op: 'add', path: '/a/b', value: 2 }, 'cannot add under a number'],
-    ['a path that is no pointer', { a: 1 }, { op: 'add', path: 'a', value: 2 }, '"a" is not a JSON pointer'],
+    ['a path that is no pointer', { a: 1 }, { op: 'add', path: 'a', value: 2 }, '"a" is not a JSON pointer (it must start with "/")'],
+    ['an inherited member is no value', { a: {} }, { op: 'remove', path: '/a/toString' }, 'no value at /a/toString'],
+    ['an inherited member cannot be walked into', { a: {} }, { op: 'add', path: '/a/hasOwnProperty/x', value: 1 }, 'no value at /a/hasOwnProperty'],
     ['an unknown op', { a: 1 }, { op: 'frob', path: '/a' }, 'unknown op "frob"'],
   ];
   for (const [name, doc, op, message] of errors) {
@@ -130,5 +133,90 @@ describe('jsonPatch (RFC 6902)', () => {
       { op: 'test', path: '/copy', value: ['b', 'a'] },
     ];
     assert.deepEqual(apply({}, ops), { list: ['b'], copy: ['b', 'a'] });
+  });
+});
+
+describe('prototype pollution', () => {
+  const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+  const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+
+  function assertUntouched(): void {
+    assert.equal(({} as Record<string, unknown>).namespace, undefined);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), prototypeBefore);
+    assert.equal(Object.getPrototypeOf({}), Object.prototype);
+  }
+
+  const refused = (field: 'pod_spec' | 'pod_patch', pattern: RegExp) => (err: unknown) => {
+    assert.ok(err instanceof PatchError, String(err));
+    assert.equal(err.field, field);
+    assert.match(err.message, pattern);
+    return true;
+  };
+
+  // JSON.parse makes "__proto__" an own key, as the spec loader does.
+  const pod = () => JSON.parse('{"containers": [{"name": "service", "env": []}], "nodeSelector": {}}');
+
+  for (const key of PROTOTYPE_KEYS) {
+    test(`pod_patch: every op with ${key} in its path or from is refused`, () => {
+      const paths = [`/${key}/namespace`, `/${key}`, `/containers/0/${key}/polluted`, `/nodeSelector/${key}`];
+      for (const path of paths) {
+        for (const op of ['add', 'replace', 'remove', 'test'] as const) {
+          assert.throws(() => jsonPatch(pod(), [{ op, path, value: 'kube-system' }]), refused('pod_patch', new RegExp(`"${key}" is refused`)), `${op} ${path}`);
+        }
+        assert.throws(() => jsonPatch(pod(), [{ op: 'move', from: path, path: '/x' }]), refused('pod_patch', /is refused/));
+        assert.throws(() => jsonPatch(pod(), [{ op: 'copy', from: path, path: '/x' }]), refused('pod_patch', /is refused/));
+        assert.throws(() => jsonPatch(pod(), [{ op: 'copy', from: '/nodeSelector', path }]), refused('pod_patch', /is refused/));
+      }
+      assertUntouched();
+    });
+
+    test(`pod_spec: a ${key} key at any depth is refused, naming where`, () => {
+      for (const text of [`{"${key}": {"namespace": "kube-system"}}`, `{"nodeSelector": {"${key}": {"polluted": "yes"}}}`, `{"a": {"b": {"${key}": 1}}}`]) {
+        const patch = JSON.parse(text);
+        assert.throws(() => mergePatch(pod(), patch), refused('pod_spec', new RegExp(`^pod_spec at /.*${key}: "${key}" is refused`)));
+        // Even where the target has nothing to merge into.
+        assert.throws(() => mergePatch(null, patch), refused('pod_spec', /is refused/));
+      }
+      assertUntouched();
+    });
+  }
+
+  test('the example from the issue: /__proto__/namespace puts nothing on any object', () => {
+    const before = pod();
+    assert.throws(() => jsonPatch(before, [{ op: 'add', path: '/__proto__/namespace', value: 'kube-system' }]), PatchError);
+    assert.equal((before as Record<string, unknown>).namespace, undefined);
+    assertUntouched();
+  });
+
+  test('values holding a "__proto__" key are copied as data: own keys, no prototype changed', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
+    const viaPatch = jsonPatch({}, [{ op: 'add', path: '/x', value }]) as Record<string, Record<string, unknown>>;
+    assert.equal(Object.getPrototypeOf(viaPatch.x), Object.prototype);
+    assert.ok(Object.hasOwn(viaPatch.x!, '__proto__'));
+    assert.equal(viaPatch.x!.polluted, undefined);
+    // A list replaces whatever was there; the objects in it are data too.
+    const viaMerge = mergePatch({}, { list: [value] }) as { list: Record<string, unknown>[] };
+    assert.equal(Object.getPrototypeOf(viaMerge.list[0]), Object.prototype);
+    assert.equal(viaMerge.list[0]!.polluted, undefined);
+    assertUntouched();
+  });
+
+  test('test compares own members only', () => {
+    assert.throws(() => jsonPatch({ a: {} }, [{ op: 'test', path: '/a', value: { toString: Object.prototype.toString } }]), /test failed/);
+  });
+
+  test('control characters in a path are shown escaped', () => {
+    assert.throws(
+      () => jsonPatch({}, [{ op: 'remove', path: '/a\u001b[31m/b' }]),
+      (err: unknown) => err instanceof PatchError && err.message === 'pod_patch operation 0 (remove /a\\u001b[31m/b): no value at /a\\u001b[31m',
+    );
+  });
+
+  test('an error names the operation\'s place in pod_patch', () => {
+    assert.throws(
+      () => jsonPatch({}, [{ op: 'add', path: '/a', value: 1 }, { op: 'remove', path: '/b' }]),
+      (err: unknown) => err instanceof PatchError && err.pointer === '/pod_patch/1',
+    );
   });
 });
