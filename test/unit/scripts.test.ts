@@ -1,6 +1,7 @@
 // The container scripts (src/render/scripts/*.sh, as embedded in the manifests) run under a real /bin/sh
-// against a stand-in pachctl (fixtures/fake-pachctl.sh) first on PATH, with PACHSVC_PFS as /pfs.
-// Needs `npm run build` (it generates src/render/generated/scripts.ts).
+// against a stand-in pachctl (fixtures/fake-pachctl.sh) first on PATH, with PACHSVC_PFS as /pfs; they
+// pass shellcheck; and the build's comment stripping keeps every line a shell would read.
+// Needs `npm run build` (it generates src/render/generated/scripts.ts) and shellcheck.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHECKOUT_SCRIPT, FOLLOW_SCRIPT, SERVICE_SCRIPT } from '../../src/render/generated/scripts.ts';
+import { stripComments } from '../../src/render/scripts/strip-comments.mjs';
 import { ProcessGroup, waitFor, type Running } from './helpers/processes.ts';
 
 const FAKE_PACHCTL = new URL('./fixtures/fake-pachctl.sh', import.meta.url);
@@ -35,15 +37,18 @@ class Sandbox {
   readonly pfs = join(this.dir, 'pfs');
   readonly bin = join(this.dir, 'bin');
 
-  constructor() {
+  constructor(
+    readonly repo = REPO,
+    readonly input = INPUT,
+  ) {
     sandboxes.push(this.dir);
-    for (const d of [this.fake, this.pfs, this.bin, join(this.fake, 'commits'), join(this.fake, 'refs', REPO)]) mkdirSync(d, { recursive: true });
+    for (const d of [this.fake, this.pfs, this.bin, join(this.fake, 'commits'), join(this.fake, 'refs', repo)]) mkdirSync(d, { recursive: true });
     writeFileSync(join(this.fake, 'events'), '');
     copyFileSync(FAKE_PACHCTL, join(this.bin, 'pachctl'));
     chmodSync(join(this.bin, 'pachctl'), 0o755);
   }
 
-  /** Adds a commit to REPO's branch; each file says which commit it belongs to. */
+  /** Adds a commit to the repo's branch; each file says which commit it belongs to. */
   commit(files: Record<string, string> = {}, branch = 'master'): string {
     const id = randomBytes(16).toString('hex');
     const tree = join(this.fake, 'commits', id);
@@ -53,10 +58,10 @@ class Sandbox {
       mkdirSync(join(tree, name, '..'), { recursive: true });
       writeFileSync(join(tree, name), text);
     }
-    const ref = join(this.fake, 'refs', REPO, branch);
+    const ref = join(this.fake, 'refs', this.repo, branch);
     writeFileSync(`${ref}.new`, id);
     renameSync(`${ref}.new`, ref);
-    appendFileSync(join(this.fake, 'events'), `${REPO} ${branch} ${id} 1 second ago 4B USER\n`);
+    appendFileSync(join(this.fake, 'events'), `${this.repo} ${branch} ${id} 1 second ago 4B USER\n`);
     return id;
   }
 
@@ -65,8 +70,8 @@ class Sandbox {
       PATH: `${this.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       PACHFAKE_DIR: this.fake,
       PACHSVC_PFS: this.pfs,
-      PACHSVC_INPUT: INPUT,
-      PACHSVC_REPO: REPO,
+      PACHSVC_INPUT: this.input,
+      PACHSVC_REPO: this.repo,
       PACHSVC_RETRY_SECONDS: '1',
       PACHSVC_POLL_SECONDS: '0.1',
       ...extra,
@@ -102,8 +107,8 @@ class Sandbox {
   /** The commit /pfs/<input> points at, or undefined when it is not there. */
   served(): string | undefined {
     try {
-      const target = readlinkSync(join(this.pfs, INPUT));
-      assert.match(target, new RegExp(`^\\.pachsvc/${INPUT}/[0-9a-f]{32}$`));
+      const target = readlinkSync(join(this.pfs, this.input));
+      assert.match(target, new RegExp(`^\\.pachsvc/${this.input}/[0-9a-f]{32}$`));
       return target.split('/').pop();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -113,20 +118,20 @@ class Sandbox {
 
   /** The commit the commit file records. */
   recorded(): string | undefined {
-    const file = join(this.pfs, '.pachsvc', INPUT, 'commit');
-    return existsSync(file) ? readFileSync(file, 'utf8').split(' ')[0] : undefined;
+    const file = join(this.pfs, '.pachsvc', this.input, 'commit');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
   }
 
   /** The trees kept under /pfs/.pachsvc/<input>. */
   trees(): string[] {
-    return readdirSync(join(this.pfs, '.pachsvc', INPUT))
+    return readdirSync(join(this.pfs, '.pachsvc', this.input))
       .filter((n) => n !== 'commit' && n !== 'commit.new')
       .sort();
   }
 
   /** What each file served at /pfs/<input> says. */
   servedContents(): string[] {
-    return FILES.map((f) => readFileSync(join(this.pfs, INPUT, f), 'utf8'));
+    return FILES.map((f) => readFileSync(join(this.pfs, this.input, f), 'utf8'));
   }
 }
 
@@ -188,11 +193,12 @@ describe('container scripts', { concurrency: true }, () => {
       assert.equal(readFileSync(join(sb.pfs, INPUT, 'sub', 'deep.txt'), 'utf8'), 'nested\n');
       // The commit's own id, not its parent's (which the fake prints after it).
       assert.equal(sb.recorded(), id);
-      assert.match(readFileSync(join(sb.pfs, '.pachsvc', INPUT, 'commit'), 'utf8'), new RegExp(`^${id} \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\n$`));
+      // The commit file holds the id and a newline, nothing else: services may read it.
+      assert.equal(readFileSync(join(sb.pfs, '.pachsvc', INPUT, 'commit'), 'utf8'), `${id}\n`);
       assert.deepEqual(sb.trees(), [id]);
       assert.deepEqual(
         sb.calls().map((c) => c.args),
-        [`wait commit ${REPO}@master --raw`, `get file -r ${REPO}@${id}:/ -o ${sb.pfs}/.pachsvc/${INPUT}/${id}.partial`],
+        [`wait commit --raw -- ${REPO}@master`, `get file -r -o ${sb.pfs}/.pachsvc/${INPUT}/${id}.partial -- ${REPO}@${id}:/`],
       );
       assert.match(r.stderr, new RegExp(`serving ${REPO}@${id} at `));
     });
@@ -204,7 +210,7 @@ describe('container scripts', { concurrency: true }, () => {
       const r = await sb.checkout({ PACHSVC_REF: first });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(sb.served(), first);
-      assert.equal(sb.calls('wait')[0]?.args, `wait commit ${REPO}@${first} --raw`);
+      assert.equal(sb.calls('wait')[0]?.args, `wait commit --raw -- ${REPO}@${first}`);
     });
 
     test('passes --project when PACHSVC_PROJECT is set, and the token on stdin, never in argv', async () => {
@@ -218,8 +224,8 @@ describe('container scripts', { concurrency: true }, () => {
       const calls = sb.calls().map((c) => c.args);
       assert.deepEqual(calls, [
         'auth use-auth-token',
-        `wait commit ${REPO}@master --raw --project analytics`,
-        `get file -r ${REPO}@${id}:/ -o ${sb.pfs}/.pachsvc/${INPUT}/${id}.partial --project analytics`,
+        `wait commit --project analytics --raw -- ${REPO}@master`,
+        `get file --project analytics -r -o ${sb.pfs}/.pachsvc/${INPUT}/${id}.partial -- ${REPO}@${id}:/`,
       ]);
       assert.ok(!calls.some((c) => c.includes(token)));
       assert.ok(!r.stderr.includes(token));
@@ -296,7 +302,7 @@ describe('container scripts', { concurrency: true }, () => {
 
       writeFileSync(join(sb.fake, 'fail-get'), '2');
       const second = sb.commit();
-      const gets = () => sb.calls(`get file -r ${REPO}@${second}`);
+      const gets = () => sb.calls('get file').filter((c) => c.args.endsWith(` -- ${REPO}@${second}:/`));
       await waitFor('the first download attempt', () => gets().length >= 1, { describe: details(sb, follow) });
       await sleep(200);
       assert.equal(sb.served(), first, 'a failed download was served');
@@ -333,7 +339,7 @@ describe('container scripts', { concurrency: true }, () => {
       await waitFor('the commit after reconnecting', () => sb.served() === later, { describe: details(sb, follow) });
       assert.equal(follow.child.exitCode, null);
       const calls = sb.calls().map((c) => c.args);
-      assert.ok(calls.length > 4 && calls.every((c) => c.endsWith(' --project analytics')), calls.join('\n'));
+      assert.ok(calls.length > 4 && calls.every((c) => / --project analytics /.test(c)), calls.join('\n'));
     });
   });
 
@@ -342,7 +348,7 @@ describe('container scripts', { concurrency: true }, () => {
     const setCommit = (sb: Sandbox, id: string) => {
       const dir = join(sb.pfs, '.pachsvc', INPUT);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'commit.new'), `${id} 2024-12-01T10:00:00Z\n`);
+      writeFileSync(join(dir, 'commit.new'), `${id}\n`);
       renameSync(join(dir, 'commit.new'), join(dir, 'commit'));
     };
 
@@ -410,5 +416,185 @@ describe('container scripts', { concurrency: true }, () => {
       assert.equal(r.code, 3);
       assert.match(r.stderr, /command exited with status 3/);
     });
+  });
+});
+
+describe('names that look like options or assignments', { concurrency: true }, () => {
+  const service = (sb: Sandbox, env: Record<string, string>, cmd: string[], shell = '/bin/sh') =>
+    procs.start(shell, ['-c', SERVICE_SCRIPT, 'pachsvc-service', ...cmd], { env: sb.env(env), cwd: sb.dir });
+  const setCommit = (sb: Sandbox, input: string, id: string) => {
+    mkdirSync(join(sb.pfs, '.pachsvc', input), { recursive: true });
+    writeFileSync(join(sb.pfs, '.pachsvc', input, 'commit'), `${id}\n`);
+  };
+  /** The environment a command saw, as printed by `env -0`-less `env` (no value here has a newline). */
+  const envOf = (stdout: string) => new Map(stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  // The shells the wrapper must work under: /bin/sh, and dash and bash when installed (dash leaves
+  // variables whose names are no shell names out of what it runs; bash keeps them).
+  const shells = ['/bin/sh', ...['/bin/dash', '/bin/bash', '/usr/bin/dash', '/usr/bin/bash'].filter((s) => existsSync(s))];
+
+  test('checkout and follow: a repo and an input named "-x" are arguments, never pachctl or mv options', async () => {
+    const sb = new Sandbox('-r', '-i');
+    const first = sb.commit();
+    const r = await sb.checkout();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sb.served(), first);
+    assert.deepEqual(sb.calls().map((c) => c.args), [`wait commit --raw -- -r@master`, `get file -r -o ${sb.pfs}/.pachsvc/-i/${first}.partial -- -r@${first}:/`]);
+    const follow = sb.follow();
+    await waitFor('the subscription', () => sb.calls('subscribe').length === 1, { describe: details(sb, follow) });
+    assert.equal(sb.calls('subscribe')[0]?.args, `subscribe commit --from ${first} -- -r@master`);
+    const second = sb.commit();
+    await waitFor('the new commit to be served', () => sb.served() === second, { describe: details(sb, follow) });
+  });
+
+  for (const shell of shells) {
+    test(`${shell}: a first word of cmd with "=" runs as a command, with the inputs' variables`, async () => {
+      const sb = new Sandbox();
+      const id = randomBytes(16).toString('hex');
+      setCommit(sb, INPUT, id);
+      writeFileSync(join(sb.bin, 'A=B'), '#!/bin/sh\nprintf "ran %s with %s\\n" "$1" "$in_COMMIT"\n');
+      chmodSync(join(sb.bin, 'A=B'), 0o755);
+      for (const extra of [{}, { PACHSVC_STDIN: 'x' }, { PACHSVC_SUPERVISE: '1' }]) {
+        const r = await service(sb, { PACHSVC_INPUTS: INPUT, ...extra }, ['A=B', 'arg'], shell).finished();
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, `ran arg with ${id}\n`);
+      }
+    });
+
+    test(`${shell}: inputs named "-x" or "1x" and variables whose names are no shell names reach the command`, async () => {
+      const sb = new Sandbox();
+      const [a, b, c] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+      setCommit(sb, '-x', a);
+      setCommit(sb, '1x', b);
+      setCommit(sb, INPUT, c);
+      const env = {
+        PACHSVC_INPUTS: `-x 1x ${INPUT}`,
+        // What Kubernetes sets from the manifest: the variables themselves, and render's copies.
+        'my-var': 'v 1',
+        'dotted.name': '$(not run) *',
+        PACHSVC_ENV_NAMES: 'my-var\ndotted.name',
+        PACHSVC_ENV_1: 'v 1',
+        PACHSVC_ENV_2: '$(not run) *',
+        PLAIN: 'kept',
+      };
+      for (const extra of [{}, { PACHSVC_STDIN: '' }, { PACHSVC_SUPERVISE: '1' }]) {
+        const r = await service(sb, { ...env, ...extra }, ['env'], shell).finished();
+        assert.equal(r.code, 0, r.stderr);
+        const seen = envOf(r.stdout);
+        assert.equal(seen.get('-x'), `${sb.pfs}/-x`);
+        assert.equal(seen.get('-x_COMMIT'), a);
+        assert.equal(seen.get('1x'), `${sb.pfs}/1x`);
+        assert.equal(seen.get('1x_COMMIT'), b);
+        assert.equal(seen.get(`${INPUT}_COMMIT`), c);
+        assert.equal(seen.get('my-var'), 'v 1');
+        assert.equal(seen.get('dotted.name'), '$(not run) *');
+        assert.equal(seen.get('PLAIN'), 'kept');
+        const leftovers = [...seen.keys()].filter((k) => /^PACHSVC_(INPUTS|STDIN|SUPERVISE|ENV_)/.test(k));
+        assert.deepEqual(leftovers, [], 'the wrapper\'s own variables are not passed on');
+        assert.ok(!seen.has('kept_name_1') && !seen.has('kept_value_1'));
+      }
+    });
+  }
+});
+
+describe('shellcheck', () => {
+  const SCRIPTS = new URL('../../src/render/scripts/', import.meta.url);
+  const source = (...files: string[]) => files.map((f) => readFileSync(new URL(f, SCRIPTS), 'utf8')).join('\n');
+  // The sources as the build joins them (lib.sh is prepended to checkout.sh and follow.sh), with their
+  // comments, so that findings point at reviewed lines; the next test ties them to what is embedded.
+  const checked: [string, string][] = [
+    ['lib.sh + checkout.sh', source('lib.sh', 'checkout.sh')],
+    ['lib.sh + follow.sh', source('lib.sh', 'follow.sh')],
+    ['service.sh', source('service.sh')],
+    ['test/unit/fixtures/fake-pachctl.sh', readFileSync(FAKE_PACHCTL, 'utf8')],
+  ];
+
+  for (const [name, text] of checked) {
+    test(`${name} has no shellcheck findings`, async () => {
+      let r;
+      try {
+        r = await procs.run('shellcheck', ['--shell=sh', '--severity=style', '--format=gcc', '-'], { input: text });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          assert.fail('shellcheck is not installed: install it (Debian/Ubuntu: apt-get install -y shellcheck; macOS: brew install shellcheck) and run the tests again');
+        }
+        throw err;
+      }
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, '', `shellcheck finds problems in ${name}:\n${r.stdout}`);
+      assert.equal(r.code, 0);
+    });
+  }
+
+  test('the embedded scripts are those sources without their comment lines', () => {
+    assert.equal(CHECKOUT_SCRIPT, stripComments(source('lib.sh', 'checkout.sh')));
+    assert.equal(FOLLOW_SCRIPT, stripComments(source('lib.sh', 'follow.sh')));
+    assert.equal(SERVICE_SCRIPT, stripComments(source('service.sh')));
+  });
+});
+
+describe('stripComments (the build\'s comment stripping)', () => {
+  // Every line a shell reads as more than a comment or a blank line is kept, byte for byte.
+  const SCRIPT = [
+    '# a whole-line comment: dropped',
+    '  # an indented one: dropped',
+    '',
+    'set -eu',
+    'echo "# in double quotes" \'# in single quotes\' \\# escaped # a trailing comment stays',
+    'cat <<EOF',
+    '# a heredoc line, not a comment',
+    '',
+    '  # indented, still text',
+    'EOF',
+    'cat <<-\'END\' <<"SECOND"',
+    '\t# tab-stripped heredoc line',
+    '\tEND',
+    '# the second heredoc\'s line',
+    'SECOND',
+    "text='multi",
+    '# inside single quotes',
+    '',
+    "end'",
+    'printf "%s\\n" "$text"',
+    'other="multi',
+    '# inside double quotes $(echo "# nested")',
+    'end"',
+    'printf "%s\\n" "$other"',
+    'sub=$(',
+    '  # inside a command substitution: kept, the shell skips it itself',
+    '  echo sub',
+    ')',
+    'echo "$sub" "$(( 1 << 2 ))" "$#" "${sub#s}"',
+    'echo continued \\',
+    '# a continuation line, not a comment',
+    'case x in x) echo case ;; esac',
+    '# last',
+    '',
+  ].join('\n');
+
+  test('drops whole-line comments and blank lines outside quotes, heredocs and substitutions, and only those', () => {
+    const stripped = stripComments(SCRIPT);
+    const dropped = SCRIPT.split('\n').filter((l) => !stripped.split('\n').includes(l));
+    assert.deepEqual(dropped, ['# a whole-line comment: dropped', '  # an indented one: dropped', '# last']);
+    // Blank lines: only the ones inside the heredoc and the single-quoted string are kept.
+    assert.equal(stripped.split('\n').filter((l) => l === '').length, 2 + 1, stripped);
+    assert.ok(stripped.includes('cat <<EOF\n# a heredoc line, not a comment\n\n  # indented, still text\nEOF\n'));
+    assert.ok(stripped.includes("text='multi\n# inside single quotes\n\nend'\n"));
+    assert.ok(stripped.endsWith('case x in x) echo case ;; esac\n'));
+  });
+
+  test('the stripped script prints exactly what the original prints', async () => {
+    const run = (script: string) => procs.run('/bin/sh', ['-c', script, 'strip-test']);
+    const [original, stripped] = await Promise.all([run(SCRIPT), run(stripComments(SCRIPT))]);
+    assert.equal(original.code, 0, original.stderr);
+    assert.equal(stripped.stdout, original.stdout);
+    assert.equal(stripped.code, original.code);
+    assert.match(original.stdout, /^# in double quotes # in single quotes # escaped\n# a heredoc line, not a comment\n\n  # indented, still text\n/);
+  });
+
+  test('what it cannot follow is an error, not a guess', () => {
+    assert.throws(() => stripComments('cat <<EOF\nnever ended\n'), /here-document "EOF" is never ended/);
+    assert.throws(() => stripComments("echo 'open\n# x\n"), /"'" is never closed/);
+    assert.throws(() => stripComments('echo "$(open\n'), /"\$\(" is never closed/);
+    assert.throws(() => stripComments('echo \\\n'), /continued/);
   });
 });

@@ -6,7 +6,7 @@
 login
 delay=${PACHSVC_RETRY_SECONDS:-5}
 max_delay=${PACHSVC_MAX_RETRY_SECONDS:-300}
-current() { cut -d' ' -f1 "$root/commit" 2>/dev/null || true; }
+current() { cat "$root/commit" 2>/dev/null || true; }
 # update: serves the branch head if it is newer than what is served. Fails if it cannot.
 update() {
   id=$(resolve "$PACHSVC_BRANCH") || return 1
@@ -28,7 +28,7 @@ while :; do
   if update; then
     wait_retry=$delay
     # --from the commit served: one that landed since the update above still wakes it (--new would miss it).
-    pach subscribe commit "$PACHSVC_REPO@$PACHSVC_BRANCH" --from "$(current)" | while read -r _; do
+    pach subscribe commit --from "$(current)" -- "$PACHSVC_REPO@$PACHSVC_BRANCH" | while read -r _; do
       # Retry until it works: with no newer commit, nothing else would wake us for this one.
       retry=$delay
       until update; do

@@ -2,15 +2,22 @@
 # Layout of the shared /pfs volume:
 #   /pfs/<input>                        symlink -> .pachsvc/<input>/<commit id>   (what the service reads)
 #   /pfs/.pachsvc/<input>/<commit id>/  the checked-out tree of that commit
-#   /pfs/.pachsvc/<input>/commit        "<commit id> <time it started being served>"
+#   /pfs/.pachsvc/<input>/commit        the id of the commit /pfs/<input> serves, and a newline: a
+#                                       stable path the service may read (it is replaced, never
+#                                       rewritten in place, just after each swap)
 # PACHSVC_PFS moves /pfs elsewhere, for the tests that run these scripts.
 set -eu
 pfs="${PACHSVC_PFS:-/pfs}"
 root="$pfs/.pachsvc/$PACHSVC_INPUT"
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PACHSVC_INPUT" "$*" >&2; }
-# pach ARGS...: pachctl, in the input's project when it names one.
+# pach VERB NOUN ARGS...: pachctl, in the input's project when it names one. Callers end the flags with
+# "--", so a repo named "-x" is an argument, not an option.
 pach() {
-  if [ -n "${PACHSVC_PROJECT:-}" ]; then pachctl "$@" --project "$PACHSVC_PROJECT"; else pachctl "$@"; fi
+  verb=$1
+  noun=$2
+  shift 2
+  if [ -n "${PACHSVC_PROJECT:-}" ]; then set -- --project "$PACHSVC_PROJECT" "$@"; fi
+  pachctl "$verb" "$noun" "$@"
 }
 # pachctl keeps tokens in its config file only (no variable): write it there when a Secret gives one.
 login() {
@@ -18,7 +25,7 @@ login() {
 }
 # resolve REF: waits until the commit REF names is finished, then prints its 32-hex id.
 resolve() {
-  pach wait commit "$PACHSVC_REPO@$1" --raw | grep -o '"id": *"[0-9a-fA-F]\{32\}"' | head -n 1 | grep -o '[0-9a-fA-F]\{32\}'
+  pach wait commit --raw -- "$PACHSVC_REPO@$1" | grep -o '"id": *"[0-9a-fA-F]\{32\}"' | head -n 1 | grep -o '[0-9a-fA-F]\{32\}'
 }
 # download ID: checks commit ID out into $root/ID, atomically (a partial download is never served).
 download() {
@@ -26,13 +33,13 @@ download() {
   rm -rf "$root/$1.partial"
   mkdir -p "$root/$1.partial"
   # "|| return": set -e is off in a function called from `if` or `||` (as follow.sh calls it).
-  pach get file -r "$PACHSVC_REPO@$1:/" -o "$root/$1.partial" || return 1
+  pach get file -r -o "$root/$1.partial" -- "$PACHSVC_REPO@$1:/" || return 1
   mv "$root/$1.partial" "$root/$1"
 }
 # serve ID: points /pfs/$PACHSVC_INPUT at $root/ID in one rename: a reader sees the old tree or the new one.
 serve() {
   ln -sfn ".pachsvc/$PACHSVC_INPUT/$1" "$root.link"
   mv -T "$root.link" "$pfs/$PACHSVC_INPUT"
-  printf '%s %s\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$root/commit.new"
+  printf '%s\n' "$1" > "$root/commit.new"
   mv "$root/commit.new" "$root/commit"
 }

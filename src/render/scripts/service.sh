@@ -1,38 +1,68 @@
-# The service container's entry point, used when the command needs more than Kubernetes gives: lines on
-# stdin (transform.stdin), <input>_COMMIT for inputs resolved in the pod, or a restart when followed
-# inputs change (service.on_new_data: restart). The command is "$@"; nothing of it is script text.
+# The service container's entry point, used only when the command needs a shell: lines fed on stdin
+# (transform.stdin), or a restart when followed inputs change (service.on_new_data: restart). Otherwise
+# Kubernetes runs the command itself. The command is "$@"; nothing of it is script text.
 # With PACHSVC_SUPERVISE=1 it stays as the parent, restarts the command when a commit file changes
 # (as Pachyderm 2.x restarts user code in the same pod) and passes SIGTERM on.
+#
+# The command's environment is the container's, plus Pachyderm's <input>=/pfs/<input> and
+# <input>_COMMIT=<id> (read from /pfs/.pachsvc/<input>/commit) for every input of PACHSVC_INPUTS.
+# Some shells (dash, Debian's /bin/sh) leave variables whose names are not shell names (my-data, 1x)
+# out of the environment of what they run. So everything is run through `env --`, with those variables
+# given again as NAME=VALUE arguments: the inputs' from their names, the others' from PACHSVC_ENV_<n>,
+# which render sets to the same value, n counting the lines of PACHSVC_ENV_NAMES from 1.
 set -eu
+# Input names are words of PACHSVC_INPUTS, never patterns.
+set -f
 pfs="${PACHSVC_PFS:-/pfs}"
 inputs=${PACHSVC_INPUTS-}
 has_stdin=${PACHSVC_STDIN+x}
 stdin_text=${PACHSVC_STDIN-}
 supervise=${PACHSVC_SUPERVISE-}
-unset PACHSVC_INPUTS PACHSVC_STDIN PACHSVC_SUPERVISE
+env_names=${PACHSVC_ENV_NAMES-}
+unset PACHSVC_INPUTS PACHSVC_STDIN PACHSVC_SUPERVISE PACHSVC_ENV_NAMES
+# kept_name_<n>, kept_value_<n>: unexported copies, so the command's environment has them only by name.
+kept=0
+while IFS= read -r name; do
+  if [ -z "$name" ]; then continue; fi
+  kept=$((kept + 1))
+  # Only the number is script text here: the name and value stay in variables.
+  eval "kept_name_$kept=\$name; kept_value_$kept=\${PACHSVC_ENV_$kept-}"
+  unset "PACHSVC_ENV_$kept"
+done <<PACHSVC_ENV_NAMES_END
+$env_names
+PACHSVC_ENV_NAMES_END
 log() { printf '%s service: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+commit_of() { cat "$pfs/.pachsvc/$1/commit" 2>/dev/null || true; }
 # generation: the commits being served, one line per input; a change means new data.
-generation() { for i in $inputs; do cut -d' ' -f1 "$pfs/.pachsvc/$i/commit" 2>/dev/null || true; done; }
-# start exec|background CMD...: runs the command with <input>_COMMIT set and the stdin lines fed to it.
+generation() { for i in $inputs; do commit_of "$i"; done; }
+# start exec|background CMD...: runs the command with the environment above and the stdin lines fed to it.
 start() {
   how=$1
   shift
+  # A first word with "=" would be one more assignment to env: a shell runs it instead, as a command.
+  case ${1-} in *=*) set -- /bin/sh -c 'exec "$@"' pachsvc-exec "$@" ;; *) ;; esac
+  n=$kept
+  while [ "$n" -gt 0 ]; do
+    eval "set -- \"\${kept_name_$n}=\${kept_value_$n}\" \"\$@\""
+    n=$((n - 1))
+  done
   for i in $inputs; do
-    id=$(cut -d' ' -f1 "$pfs/.pachsvc/$i/commit" 2>/dev/null || true)
+    id=$(commit_of "$i")
     if [ -n "$id" ]; then set -- "${i}_COMMIT=$id" "$@"; fi
+    set -- "$i=$pfs/$i" "$@"
   done
   if [ "$how" = exec ] && [ -n "$has_stdin" ]; then
-    exec env "$@" <<PACHSVC_STDIN_END
+    exec env -- "$@" <<PACHSVC_STDIN_END
 $stdin_text
 PACHSVC_STDIN_END
   elif [ "$how" = exec ]; then
-    exec env "$@"
+    exec env -- "$@"
   elif [ -n "$has_stdin" ]; then
-    env "$@" <<PACHSVC_STDIN_END &
+    env -- "$@" <<PACHSVC_STDIN_END &
 $stdin_text
 PACHSVC_STDIN_END
   else
-    env "$@" &
+    env -- "$@" &
   fi
   child=$!
 }
