@@ -13,7 +13,7 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const out = join(root, `.dist-${process.pid}`);
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: { pachsvc: join(root, 'src/cli/entry.ts') },
+  entryPoints: { pachsvc: join(root, 'src/cli/start/main.ts') },
   outdir: out,
   bundle: true,
   splitting: true,

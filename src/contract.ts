@@ -39,7 +39,28 @@ export const ANNOTATIONS = {
   pins: 'pachsvc.io/pinned-commits',
   /** The pachsvc version that rendered the objects. */
   version: 'pachsvc.io/version',
+  /**
+   * The revision both objects were written at (1, 2, …): every create/update/apply/rollback/edit that
+   * changes the service writes the next one on both, so a Deployment and a Service of two different
+   * writes are told apart.
+   */
+  revision: 'pachsvc.io/revision',
 } as const;
+
+/** The revision an object was written at; 0 when it carries none (written by an older pachsvc). */
+export function revisionOf(obj: { metadata: { annotations?: Record<string, string> } } | undefined): number {
+  const text = obj?.metadata.annotations?.[ANNOTATIONS.revision];
+  const n = text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) : 0;
+  return n;
+}
+
+/** Label of the ConfigMaps that keep a service's revisions (history, rollback): the service's name. */
+export const REVISION_OF_LABEL = 'pachsvc.io/revision-of';
+
+/** The name of the ConfigMap that keeps revision n of a service. */
+export function revisionRecordName(service: string, n: number): string {
+  return `${service}.pachsvc.r${n}`;
+}
 
 /** The spec annotation's value for a serialized (canonical) spec. */
 export function encodeSpec(serialized: Record<string, unknown>): string {

@@ -1,33 +1,35 @@
-// A command as data (name, options, examples, what it runs), turned into a yargs command module here,
-// once, instead of in every command file.
-import type { Argv, CommandModule, PositionalOptions } from 'yargs';
-import type { OptionTable } from './options.ts';
-import type { Terminal } from './terminal.ts';
+// A command, as data: its name, flags, help and examples, and what it runs. The registry (registry.ts)
+// lists them; yargs (start/yargs.ts), the fast path (start/fast-path.ts), the help text and completion
+// are all derived from these definitions, never written beside them.
+import type { Options, PositionalOptions } from 'yargs';
+import type { Factory } from './factory.ts';
 
-export interface CommandSpec<A> {
-  /** yargs' command string: `inspect <name>`, `delete [names..]`. */
-  command: string;
+export type FlagTable = Record<string, Options>;
+
+export interface Command<A = any> {
+  name: string;
   aliases?: string[];
-  describe: string;
+  /** Positional arguments after the name, in yargs' syntax: `<name>`, `[names..]`. */
+  args?: string;
   positionals?: Record<string, PositionalOptions>;
-  options: OptionTable;
+  /** One line for `pachsvc --help`. */
+  summary: string;
+  flags: FlagTable;
   /** Runnable examples for --help: [command line, what it does]. */
   examples: [string, string][];
-  run: (args: A, term: Terminal) => Promise<void>;
+  /**
+   * Started without yargs when the call is well formed (the command is run often, by scripts and
+   * editors): its flags are parsed by yargs-parser from the same table.
+   */
+  fast?: boolean;
+  /** Left out of --help (the shell completion's helper). */
+  hidden?: boolean;
+  /** Completion of the first positional: `service` completes names of services in the cluster. */
+  completes?: 'service';
+  /** Runs the command; resolves to the exit code (0 when undefined). */
+  run(args: A, f: Factory): Promise<number | void>;
 }
 
-export function defineCommand<A>(spec: CommandSpec<A>, term: Terminal): CommandModule<object, A> {
-  return {
-    command: spec.command,
-    ...(spec.aliases ? { aliases: spec.aliases } : {}),
-    describe: spec.describe,
-    builder: (y: Argv) => {
-      let b = y;
-      for (const [name, options] of Object.entries(spec.positionals ?? {})) b = b.positional(name, options);
-      b = b.options(spec.options);
-      for (const [cmd, what] of spec.examples) b = b.example(cmd, what);
-      return b as unknown as Argv<A>;
-    },
-    handler: (args) => spec.run(args as unknown as A, term),
-  };
+export function defineCommand<A>(command: Command<A>): Command<A> {
+  return command;
 }

@@ -1,12 +1,15 @@
 // The cluster layer: everything that talks to the Kubernetes API. Loaded only by commands that need it.
-export { Cluster, KINDS } from './client.ts';
+export { Cluster } from './client.ts';
 export type { ConnectOptions } from './config.ts';
 export { ClusterError } from './errors.ts';
-export { listServices, describeService, servedCommits, readSecretKey, type ServiceSummary, type ServiceDetails, type InputSummary, type ServedCommit } from './read.ts';
-export { createObjects, applyObjects, deleteObjects, readLive, notManagedError, type Outcome } from './write.ts';
-export { isManaged } from '../contract.ts';
-export { waitReady, waitDeleted } from './wait.ts';
-export { streamLogs } from './logs.ts';
-export type { ContainerRole } from '../contract.ts';
-export { age, humanDuration, serviceStatus, podPhrase, whyNotReady } from './status.ts';
-export type { KubeObject } from './types.ts';
+export { HttpKube, type Kube, type ListQuery, type TableQuery, type ObjectList, type LogQuery } from './kube.ts';
+export { KINDS, kindOf, FIELD_MANAGER, type Kind, type KubeObject, type Table } from './types.ts';
+export { listServices, type ServiceSummary, type ListOptions } from './list.ts';
+export { describeService, summaryOf, loadBalancerAddresses, eventTime, type ServiceDetails } from './describe.ts';
+export { streamLogs, servedCommits, logTail, type ServedCommit, type LogOptions } from './logs.ts';
+export { readSecretKey } from './secrets.ts';
+export { writeService, deleteService, readLive, sameContent, type Outcome, type WriteRequest, type WriteResult } from './write.ts';
+export { decideWrite, decideDelete, type Live, type WriteVerb } from './rules.ts';
+export { waitReady, waitDeleted, isReady, DeletedWhileWaiting } from './wait.ts';
+export { age, humanDuration, serviceStatus, podPhrase, podState, whyNotReady, type PodState } from './status.ts';
+export type { RecordedInput as InputSummary } from '../contract.ts';

@@ -1,9 +1,10 @@
-// `logs`: every replica's (and container's) log, interleaved line by line, prefixed when there are several.
-import { type Cluster, KINDS } from './client.ts';
+// Container logs: `logs` (every replica's and container's log, interleaved line by line, prefixed when
+// there are several), and the commits a pod serves, as its checkout and follow containers logged them.
+import { containerRole, managedSelector, parseServingLine, SERVICE_CONTAINER, type ContainerRole } from '../contract.ts';
+import { notFound } from './describe.ts';
 import { ClusterError } from './errors.ts';
-import { containerRole, managedSelector, SERVICE_CONTAINER, type ContainerRole } from '../contract.ts';
-import { tableRows, type KubeObject } from './types.ts';
-
+import type { Kube } from './kube.ts';
+import { KINDS, type KubeObject } from './types.ts';
 
 export interface LogOptions {
   role: ContainerRole;
@@ -11,7 +12,7 @@ export interface LogOptions {
   tail?: number;
   sinceSeconds?: number;
   timestamps?: boolean;
-  /** Called once per line, with `[pod/container]` when there are several sources. */
+  /** Called once per line, with `[pod/container] ` when there are several sources. */
   write: (prefix: string, line: string) => void;
   /** A source that cannot be read (not started yet, …): said once, the others go on. */
   warn: (message: string) => void;
@@ -22,48 +23,101 @@ interface Source {
   container: string;
 }
 
-export async function streamLogs(c: Cluster, namespace: string, name: string, options: LogOptions): Promise<void> {
-  const labelSelector = managedSelector(name);
-  const table = await c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'Object' });
-  const pods = tableRows(table).map((r) => r.object).filter((o): o is KubeObject => o !== undefined);
+/** Streams the logs; fails unless at least one container's log could be read (as kubectl does). */
+export async function streamLogs(c: Kube, namespace: string, name: string, options: LogOptions): Promise<void> {
+  const pods = (await c.list(KINDS.Pod, namespace, { labelSelector: managedSelector(name) })).items;
   if (pods.length === 0) {
     const exists = await c.get(KINDS.Deployment, namespace, name);
-    if (!exists) throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+    if (!exists) throw notFound(name, namespace);
     throw new ClusterError('NotFound', `service "${name}" has no pods yet`);
   }
   const sources: Source[] = pods.flatMap((pod) => containersOf(pod, options.role).map((container) => ({ pod: pod.metadata.name, container })));
   if (sources.length === 0) throw new ClusterError('NotFound', `service "${name}" has no ${options.role} containers`);
   const prefixed = sources.length > 1;
-  await Promise.all(sources.map((s) => streamOne(c, namespace, s, prefixed ? `[${s.pod}/${s.container}] ` : '', options)));
+  const failed: string[] = [];
+  await Promise.all(
+    sources.map(async (s) => {
+      const problem = await streamOne(c, namespace, s, prefixed ? `[${s.pod}/${s.container}] ` : '', options);
+      if (problem) failed.push(`${s.pod}/${s.container}: ${problem}`);
+    }),
+  );
+  if (failed.length === sources.length) {
+    throw new ClusterError('Failed', `no log of service "${name}" could be read (${failed.join('; ')})`);
+  }
+  for (const f of failed) options.warn(f);
 }
 
 function containersOf(pod: KubeObject, role: ContainerRole): string[] {
   const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
   if (role === 'service') return [SERVICE_CONTAINER];
   const pool = role === 'checkout' ? (spec?.initContainers ?? []) : (spec?.containers ?? []);
-  return pool.map((c) => c.name).filter((n) => containerRole(n) === role);
+  return pool.map((x) => x.name).filter((n) => containerRole(n) === role);
 }
 
-async function streamOne(c: Cluster, namespace: string, s: Source, prefix: string, options: LogOptions): Promise<void> {
-  const query = {
-    container: s.container,
-    follow: options.follow || undefined,
-    tailLines: options.tail !== undefined && options.tail >= 0 ? options.tail : undefined,
-    sinceSeconds: options.sinceSeconds,
-    timestamps: options.timestamps || undefined,
-  };
-  let res;
+/** Streams one container's log; returns why it could not be read, if it could not. */
+async function streamOne(c: Kube, namespace: string, s: Source, prefix: string, options: LogOptions): Promise<string | undefined> {
+  let chunks: AsyncIterable<string>;
   try {
-    res = await c.stream(c.path(KINDS.Pod, namespace, s.pod, 'log'), { query });
+    chunks = await c.log(namespace, s.pod, {
+      container: s.container,
+      follow: options.follow,
+      ...(options.tail !== undefined && options.tail >= 0 ? { tailLines: options.tail } : {}),
+      ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
+      timestamps: options.timestamps === true,
+    });
   } catch (err) {
-    options.warn(`${s.pod}/${s.container}: ${err instanceof Error ? err.message : String(err)}`);
-    return;
+    return err instanceof Error ? err.message : String(err);
   }
   let rest = '';
-  for await (const chunk of res) {
-    const lines = (rest + (chunk as Buffer).toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) options.write(prefix, line);
+  try {
+    for await (const chunk of chunks) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) options.write(prefix, line);
+    }
+  } catch (err) {
+    if (rest !== '') options.write(prefix, rest);
+    options.warn(`${s.pod}/${s.container}: the log stream broke: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
   }
   if (rest !== '') options.write(prefix, rest);
+  return undefined;
+}
+
+export interface ServedCommit {
+  input: string;
+  commit: string;
+  /** When it started being served (the container's log timestamp). */
+  since: string;
+}
+
+/** The commit each input of a pod is serving now, from its checkout and follow logs; empty where unreadable. */
+export async function servedCommits(c: Kube, namespace: string, pod: KubeObject): Promise<ServedCommit[]> {
+  const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]
+    .map((x) => x.name)
+    .filter((n) => containerRole(n) === 'checkout' || containerRole(n) === 'follow');
+  const latest = new Map<string, ServedCommit>();
+  for (const container of containers) {
+    let text = '';
+    try {
+      for await (const chunk of await c.log(namespace, pod.metadata.name, { container, tailLines: 200 })) text += chunk;
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const served = parseServingLine(line);
+      if (!served) continue;
+      const prev = latest.get(served.input);
+      if (!prev || prev.since <= served.since) latest.set(served.input, { input: served.input, commit: served.commit, since: served.since });
+    }
+  }
+  return [...latest.values()];
+}
+
+/** A container's last lines, as text (for a failed checkout's message). */
+export async function logTail(c: Kube, namespace: string, pod: string, container: string, lines: number): Promise<string> {
+  let text = '';
+  for await (const chunk of await c.log(namespace, pod, { container, tailLines: lines })) text += chunk;
+  return text;
 }

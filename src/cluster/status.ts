@@ -101,10 +101,11 @@ interface ContainerStatus {
 }
 
 interface PodLike {
-  metadata: { name: string };
-  spec?: { containers?: { name: string; image?: string; ports?: { containerPort?: number }[] }[]; initContainers?: { name: string; image?: string }[] };
+  metadata: { name: string; deletionTimestamp?: string };
+  spec?: { nodeName?: string; containers?: { name: string; image?: string; ports?: { containerPort?: number }[] }[]; initContainers?: { name: string; image?: string }[] };
   status?: {
     phase?: string;
+    reason?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     initContainerStatuses?: ContainerStatus[];
     containerStatuses?: ContainerStatus[];
@@ -158,4 +159,53 @@ export function whyNotReady(pods: PodLike[]): string[] {
     if (scheduled?.status === 'True' && initDone < inits && reasons.length === 0) add(`pod ${pod.metadata.name} is checking out its inputs (${initDone}/${inits} done)`);
   }
   return reasons;
+}
+
+/**
+ * A pod as `kubectl get pods` shows it (READY, STATUS, RESTARTS, NODE), computed from the object the way
+ * kubectl's printer does (printPod in k8s.io/kubernetes/pkg/printers/internalversion), so `inspect` and
+ * `--wait` read objects and still say what kubectl would.
+ */
+export function podState(pod: PodLike): PodState {
+  const status = pod.status ?? {};
+  const inits = status.initContainerStatuses ?? [];
+  const containers = status.containerStatuses ?? [];
+  let reason = status.reason || status.phase || '';
+  let restarts = 0;
+  let initializing = false;
+  for (const [i, c] of inits.entries()) {
+    restarts += c.restartCount ?? 0;
+    const t = c.state?.terminated;
+    if (t && t.exitCode === 0) continue;
+    initializing = true;
+    if (t) reason = t.reason ? `Init:${t.reason}` : `Init:ExitCode:${t.exitCode ?? 0}`;
+    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    else reason = `Init:${i}/${pod.spec?.initContainers?.length ?? inits.length}`;
+    break;
+  }
+  let ready = 0;
+  if (!initializing) {
+    restarts = 0;
+    let running = false;
+    for (const c of [...containers].reverse()) {
+      restarts += c.restartCount ?? 0;
+      const t = c.state?.terminated;
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (t?.reason) reason = t.reason;
+      else if (t) reason = `ExitCode:${t.exitCode ?? 0}`;
+      else if (c.ready && c.state?.running) {
+        running = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && running) reason = 'Running';
+  }
+  if (pod.metadata.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return {
+    name: pod.metadata.name,
+    status: reason,
+    ready: `${ready}/${pod.spec?.containers?.length ?? containers.length}`,
+    restarts: String(restarts),
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+  };
 }

@@ -1,4 +1,34 @@
 // The shapes of Kubernetes answers pachsvc reads. Only the fields it uses; everything else passes through.
+
+/** The field manager pachsvc writes as (server-side apply, managedFields). */
+export const FIELD_MANAGER = 'pachsvc';
+
+export interface Kind {
+  /** Path prefix of the kind's API: `/apis/apps/v1` or `/api/v1`. */
+  api: string;
+  /** Plural resource name: `deployments`. */
+  resource: string;
+}
+
+export const KINDS = {
+  Deployment: { api: '/apis/apps/v1', resource: 'deployments' },
+  Service: { api: '/api/v1', resource: 'services' },
+  Pod: { api: '/api/v1', resource: 'pods' },
+  Event: { api: '/api/v1', resource: 'events' },
+  Node: { api: '/api/v1', resource: 'nodes' },
+  Secret: { api: '/api/v1', resource: 'secrets' },
+  ConfigMap: { api: '/api/v1', resource: 'configmaps' },
+  Namespace: { api: '/api/v1', resource: 'namespaces' },
+} satisfies Record<string, Kind>;
+
+export type KindName = keyof typeof KINDS;
+
+/** The API of an object's kind; only the kinds pachsvc reads and writes. */
+export function kindOf(obj: { kind: string }): Kind {
+  const kind = Object.hasOwn(KINDS, obj.kind) ? KINDS[obj.kind as KindName] : undefined;
+  if (!kind) throw new Error(`pachsvc does not manage ${obj.kind} objects`);
+  return kind;
+}
 export interface ObjectMeta {
   name: string;
   namespace?: string;

@@ -1,9 +1,10 @@
 // `--wait`: until every replica is ready with its data checked out, or a reason it will not be.
-import { type Cluster, KINDS } from './client.ts';
-import { ClusterError } from './errors.ts';
 import { managedSelector } from '../contract.ts';
+import { ClusterError } from './errors.ts';
+import type { Kube } from './kube.ts';
+import { logTail } from './logs.ts';
 import { failedCheckout, whyNotReady } from './status.ts';
-import { tableRows, type KubeObject } from './types.ts';
+import { KINDS, type KubeObject } from './types.ts';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -12,17 +13,21 @@ export interface WaitOptions {
   pollMs?: number;
 }
 
-export async function waitReady(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
+/** The service went away while --wait waited for it (someone deleted it). */
+export class DeletedWhileWaiting extends ClusterError {
+  constructor(name: string) {
+    super('NotFound', `service "${name}" was deleted while waiting for it`);
+  }
+}
+
+export async function waitReady(c: Kube, namespace: string, name: string, options: WaitOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const poll = options.pollMs ?? 1000;
   const labelSelector = managedSelector(name);
   for (;;) {
-    const [deployment, podTable] = await Promise.all([
-      c.get(KINDS.Deployment, namespace, name),
-      c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'Object' }),
-    ]);
-    if (!deployment) throw new ClusterError('NotFound', `service "${name}" was deleted while waiting for it`);
-    const pods = tableRows(podTable).map((r) => r.object).filter((o): o is KubeObject => o !== undefined);
+    const [deployment, podList] = await Promise.all([c.get(KINDS.Deployment, namespace, name), c.list(KINDS.Pod, namespace, { labelSelector })]);
+    if (!deployment) throw new DeletedWhileWaiting(name);
+    const pods = podList.items;
     if (isReady(deployment)) return;
 
     const failed = failedCheckout(pods);
@@ -55,9 +60,9 @@ export function isReady(d: KubeObject): boolean {
 }
 
 /** The failed container's last lines, indented under the error; empty if they cannot be read. */
-async function indentedTail(c: Cluster, namespace: string, pod: string, container: string): Promise<string> {
+async function indentedTail(c: Kube, namespace: string, pod: string, container: string): Promise<string> {
   try {
-    const tail = await c.logTail(namespace, pod, container, 15);
+    const tail = await logTail(c, namespace, pod, container, 15);
     return tail.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
   } catch {
     return '';
@@ -65,18 +70,18 @@ async function indentedTail(c: Cluster, namespace: string, pod: string, containe
 }
 
 /** Until the service's objects and pods are gone. */
-export async function waitDeleted(c: Cluster, namespace: string, name: string, options: WaitOptions): Promise<void> {
+export async function waitDeleted(c: Kube, namespace: string, name: string, options: WaitOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const labelSelector = managedSelector(name);
   for (;;) {
     const [d, s, pods] = await Promise.all([
       c.get(KINDS.Deployment, namespace, name),
       c.get(KINDS.Service, namespace, name),
-      c.table(KINDS.Pod, namespace, { labelSelector, includeObject: 'None' }),
+      c.list(KINDS.Pod, namespace, { labelSelector }),
     ]);
-    const left = (d ? 1 : 0) + (s ? 1 : 0) + (pods.rows?.length ?? 0);
+    const left = (d ? 1 : 0) + (s ? 1 : 0) + pods.items.length;
     if (left === 0) return;
-    options.onProgress?.(`deleting service "${name}": ${pods.rows?.length ?? 0} pods left`);
+    options.onProgress?.(`deleting service "${name}": ${pods.items.length} pods left`);
     if (Date.now() >= deadline) throw new ClusterError('Timeout', `timed out waiting for service "${name}" to be deleted (${left} objects left)`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
   }

@@ -1,32 +1,84 @@
-// Creating, changing and deleting a service's objects (its Service and Deployment), all or nothing.
-import { isManaged, MANAGED_BY, MANAGER } from '../contract.ts';
-import { type Cluster, kindOf, KINDS, FIELD_MANAGER } from './client.ts';
+// Writing a service's two objects (its Service and Deployment) so that the cluster always ends with one
+// spec, whole, whatever else is writing at the same time:
+//   - every write is conditioned on the resourceVersion read at the start of the attempt (a server-side
+//     apply carrying metadata.resourceVersion is refused with 409 Conflict if the object changed since);
+//   - on a conflict the attempt starts again from a fresh read, so of two concurrent writers the last to
+//     succeed has written both objects, and the other's objects are wholly replaced;
+//   - the two objects carry the revision they were written at (contract ANNOTATIONS.revision).
+// Creating is exclusive (POST), and a create that fails half way removes what it created.
+import { ANNOTATIONS, revisionOf } from '../contract.ts';
 import { ClusterError } from './errors.ts';
-import type { KubeObject } from './types.ts';
+import type { Kube } from './kube.ts';
+import { alreadyExists, decideDelete, decideWrite, liveObjects, notManagedError, type Live, type WriteVerb } from './rules.ts';
+import { FIELD_MANAGER, KINDS, kindOf, type KubeObject } from './types.ts';
+import { isManaged } from '../contract.ts';
 
 export type Outcome = 'created' | 'configured' | 'unchanged';
 
-export interface WriteOptions {
+export interface WriteRequest {
+  verb: WriteVerb;
   namespace: string;
-  /** server: the API server checks everything and stores nothing. */
+  name: string;
+  /** The rendered objects (a Deployment and a Service), without a revision. */
+  objects: KubeObject[];
+  /** Server dry run: the API server checks everything and stores nothing. */
   dryRun: boolean;
+  /** The spec file, for the hint when an update finds nothing to update. */
+  hint?: string;
 }
 
-/** The objects of the service `name` that exist now. */
-export async function readLive(c: Cluster, namespace: string, name: string): Promise<{ deployment?: KubeObject; service?: KubeObject }> {
-  const [deployment, service] = await Promise.all([
-    c.get(KINDS.Deployment, namespace, name),
-    c.get(KINDS.Service, namespace, name),
-  ]);
+export interface WriteResult {
+  outcome: Outcome;
+  /** The objects as the API server answered (or would store them, in a dry run). */
+  objects: KubeObject[];
+  /** The revision the service is at afterwards. */
+  revision: number;
+  /** The objects before the write (empty when it created them). */
+  before: Live;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/** The service `name`'s objects as they are now. */
+export async function readLive(c: Kube, namespace: string, name: string): Promise<Live> {
+  const [deployment, service] = await Promise.all([c.get(KINDS.Deployment, namespace, name), c.get(KINDS.Service, namespace, name)]);
   return { ...(deployment ? { deployment } : {}), ...(service ? { service } : {}) };
 }
 
-export function notManagedError(obj: KubeObject, what: string): ClusterError {
-  const kind = obj.kind === 'Deployment' ? 'deployment.apps' : 'service';
-  return new ClusterError(
-    'NotManaged',
-    `${kind} "${obj.metadata.name}" in namespace ${obj.metadata.namespace ?? '?'} is not managed by pachsvc (it has no ${MANAGED_BY}=${MANAGER} label): refusing to ${what} it`,
-  );
+export async function writeService(c: Kube, req: WriteRequest): Promise<WriteResult> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await readLive(c, req.namespace, req.name);
+    const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
+    try {
+      if (action === 'create') return { ...(await createService(c, req, live)), before: {} };
+      return { ...(await updateService(c, req, live)), before: live };
+    } catch (err) {
+      if (!(err instanceof Retry) || attempt >= MAX_ATTEMPTS) {
+        if (err instanceof Retry) {
+          throw new ClusterError('Conflict', `service "${req.name}" kept being changed by another writer (${attempt} tries): nothing half-written was left; try again`, 409);
+        }
+        throw err;
+      }
+      await backoff(attempt);
+    }
+  }
+}
+
+/** Another writer changed the service after this attempt read it: read again and redo. */
+class Retry extends Error {}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof ClusterError && err.reason === 'Conflict';
+}
+
+async function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random());
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** The objects with the revision they are written at. */
+export function stamp(objects: KubeObject[], revision: number): KubeObject[] {
+  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [ANNOTATIONS.revision]: String(revision) } } }));
 }
 
 // The Service goes first: a taken NodePort, the commonest conflict, then fails before any pod starts.
@@ -34,62 +86,138 @@ function ordered(objects: KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => (a.kind === 'Service' ? 0 : 1) - (b.kind === 'Service' ? 0 : 1));
 }
 
-/**
- * Creates every object, or none: POST is exclusive (a second `create` of the same name gets
- * AlreadyExists), and if any object fails, the ones this call created are deleted again.
- */
-export async function createObjects(c: Cluster, objects: KubeObject[], options: WriteOptions): Promise<KubeObject[]> {
-  // Said plainly before trying: the API server would otherwise report a taken NodePort first.
-  for (const obj of objects) {
-    const live = await c.get(kindOf(obj), options.namespace, obj.metadata.name);
-    if (live) throw await existsError(c, obj, options.namespace, new ClusterError('AlreadyExists', 'exists', 409));
-  }
+function liveFor(obj: KubeObject, live: Live): KubeObject | undefined {
+  return obj.kind === 'Deployment' ? live.deployment : obj.kind === 'Service' ? live.service : undefined;
+}
+
+/** Creates every object, or none. */
+async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before'>> {
+  const revision = Math.max(1, revisionOf(live.deployment) + 1);
   const created: KubeObject[] = [];
-  for (const obj of ordered(objects)) {
+  for (const obj of ordered(stamp(req.objects, revision))) {
     try {
-      created.push(await c.create(obj, options.namespace, options.dryRun));
+      created.push(await c.create(obj, req.namespace, { dryRun: req.dryRun }));
     } catch (err) {
-      const cause = err instanceof ClusterError && err.reason === 'AlreadyExists' ? await existsError(c, obj, options.namespace, err) : err;
-      if (options.dryRun) throw cause;
-      throw await rollback(c, created, options.namespace, obj, cause);
+      if (err instanceof ClusterError && err.reason === 'AlreadyExists') {
+        const other = await c.get(kindOf(obj), req.namespace, obj.metadata.name).catch(() => undefined);
+        if (other && !isManaged(other)) throw await undo(c, req, created, notManagedError(other, 'replace'));
+        // Someone created the service meanwhile: create refuses; apply leaves what it made and updates.
+        if (req.verb === 'create') throw await undo(c, req, created, alreadyExists(req.name, req.namespace));
+        throw new Retry();
+      }
+      throw await undo(c, req, created, err);
     }
   }
-  if (!options.dryRun) {
-    for (const obj of created) await adoptForApply(c, obj, options.namespace);
-  }
-  return created;
+  if (!req.dryRun) for (const obj of created) await adoptForApply(c, obj, req.namespace);
+  return { outcome: 'created', objects: created, revision };
 }
 
-async function existsError(c: Cluster, obj: KubeObject, namespace: string, err: ClusterError): Promise<ClusterError> {
-  const live = await c.get(kindOf(obj), namespace, obj.metadata.name).catch(() => undefined);
-  if (live && !isManaged(live)) return notManagedError(live, 'replace');
-  return new ClusterError(
-    'AlreadyExists',
-    `service "${obj.metadata.name}" already exists in namespace ${namespace}: use \`pachsvc update\` to change it, or \`pachsvc apply\` to create or update`,
-    err.status,
-  );
-}
-
-async function rollback(c: Cluster, created: KubeObject[], namespace: string, failed: KubeObject, cause: unknown): Promise<Error> {
-  const what = `${failed.kind.toLowerCase()} "${failed.metadata.name}"`;
-  const reason = cause instanceof Error ? cause.message : String(cause);
+/** Deletes what a failed create made (exactly those objects, by uid); returns the error to throw. */
+async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: unknown): Promise<unknown> {
+  if (req.dryRun || created.length === 0) return cause;
   const left: string[] = [];
-  for (const obj of created.reverse()) {
+  for (const obj of [...created].reverse()) {
     try {
-      await c.delete(kindOf(obj), namespace, obj.metadata.name, obj.metadata.uid);
+      await c.delete(kindOf(obj), req.namespace, obj.metadata.name, { ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}) });
     } catch (err) {
       if (!(err instanceof ClusterError && err.reason === 'NotFound')) left.push(`${obj.kind.toLowerCase()}/${obj.metadata.name}`);
     }
   }
-  const after =
-    left.length > 0
-      ? `; could not remove ${left.join(', ')}: delete ${left.length > 1 ? 'them' : 'it'} with \`pachsvc delete ${failed.metadata.name}\``
-      : created.length > 0
-        ? '; nothing was left behind'
-        : '';
-  const reasonCode = cause instanceof ClusterError ? cause.reason : 'Failed';
-  if (cause instanceof ClusterError && created.length === 0 && left.length === 0) return cause;
-  return new ClusterError(reasonCode, `creating ${what} failed: ${reason}${after}`, cause instanceof ClusterError ? cause.status : undefined);
+  if (!(cause instanceof ClusterError)) return cause;
+  const after = left.length > 0 ? `; could not remove ${left.join(', ')}: delete with \`pachsvc delete ${req.name}\`` : '; nothing was left behind';
+  return new ClusterError(cause.reason, `${cause.message}${after}`, cause.status);
+}
+
+/**
+ * Server-side apply of both objects onto the live service, each conditioned on the resourceVersion read.
+ * An object missing from a half service is created again. Nothing is written when the API server would
+ * store both unchanged (checked with a dry run).
+ */
+async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before'>> {
+  const current = revisionOf(live.deployment);
+  const revision = current + 1;
+  const next = ordered(stamp(req.objects, revision));
+  // Every write is tried first as a server dry run: if the API server would refuse one, none is made.
+  const previews = await Promise.all(next.map((obj) => preview(c, obj, liveFor(obj, live), req.namespace)));
+  const complete = Boolean(live.deployment && live.service) && revisionOf(live.service) === current;
+  if (complete && next.every((obj, i) => sameContent(previews[i]!, liveFor(obj, live)!, [ANNOTATIONS.revision]))) {
+    return { outcome: 'unchanged', objects: liveObjects(live), revision: current };
+  }
+  if (req.dryRun) return { outcome: 'configured', objects: previews, revision };
+  const written: KubeObject[] = [];
+  for (const obj of next) {
+    const was = liveFor(obj, live);
+    try {
+      written.push(was ? await applyOver(c, obj, was, req.namespace) : await c.create(obj, req.namespace, { dryRun: false }));
+    } catch (err) {
+      if (isConflict(err) || (err instanceof ClusterError && err.reason === 'AlreadyExists')) throw new Retry();
+      throw err;
+    }
+  }
+  for (const obj of written) if (!liveFor(obj, live)) await adoptForApply(c, obj, req.namespace);
+  return { outcome: 'configured', objects: written, revision };
+}
+
+/** A server dry run of the write: the object as the API server would store it. */
+async function preview(c: Kube, obj: KubeObject, was: KubeObject | undefined, namespace: string): Promise<KubeObject> {
+  try {
+    if (!was) return await c.create(obj, namespace, { dryRun: true });
+    return await applyOver(c, obj, was, namespace, true);
+  } catch (err) {
+    if (isConflict(err) || (err instanceof ClusterError && err.reason === 'AlreadyExists')) throw new Retry();
+    throw err;
+  }
+}
+
+/** The object, to be applied only over the version `was` (409 Conflict if it changed since). */
+function conditioned(obj: KubeObject, was: KubeObject): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, ...(was.metadata.resourceVersion ? { resourceVersion: was.metadata.resourceVersion } : {}) } };
+}
+
+async function applyOver(c: Kube, obj: KubeObject, was: KubeObject, namespace: string, dryRun = false): Promise<KubeObject> {
+  if (portsNeedRepair(obj, was)) {
+    // A dry run cannot apply over a repair it did not store: it shows the repaired object with every
+    // rendered field replaced instead, which is what the real write ends with.
+    if (dryRun) return c.patch(kindOf(obj), namespace, obj.metadata.name, [...repairOps(obj, was), ...replaceOps(obj)], { dryRun: true });
+    was = await c.patch(kindOf(obj), namespace, obj.metadata.name, repairOps(obj, was));
+  }
+  return c.apply(conditioned(obj, was), namespace, { dryRun, force: true });
+}
+
+function replaceOps(obj: KubeObject): unknown[] {
+  return [
+    { op: 'add', path: '/metadata/labels', value: obj.metadata.labels ?? {} },
+    { op: 'add', path: '/metadata/annotations', value: obj.metadata.annotations ?? {} },
+    ...Object.entries(obj.spec ?? {}).map(([k, v]) => ({ op: 'add', path: `/spec/${k}`, value: v })),
+  ];
+}
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  nodePort?: number;
+  targetPort?: unknown;
+}
+
+const portKey = (p: ServicePort) => `${p.port}/${p.protocol ?? 'TCP'}`;
+
+/**
+ * A Service port that someone else changed (`kubectl patch svc … /spec/ports/0/port`) is a new entry
+ * to server-side apply, and pachsvc's own entry would clash with it (two ports named user-port): pachsvc
+ * owns the ports it renders, so then they are replaced whole before the apply.
+ */
+export function portsNeedRepair(obj: KubeObject, was: KubeObject): boolean {
+  if (obj.kind !== 'Service') return false;
+  const want = new Set(((obj.spec?.ports ?? []) as ServicePort[]).map(portKey));
+  return ((was.spec?.ports ?? []) as ServicePort[]).some((p) => !want.has(portKey(p)));
+}
+
+function repairOps(obj: KubeObject, was: KubeObject): unknown[] {
+  return [
+    { op: 'test', path: '/metadata/resourceVersion', value: was.metadata.resourceVersion },
+    { op: 'replace', path: '/spec/ports', value: obj.spec?.ports ?? [] },
+  ];
 }
 
 /**
@@ -97,7 +225,7 @@ async function rollback(c: Cluster, created: KubeObject[], namespace: string, fa
  * "Apply" entry owns, so later updates could never drop a field set at create time. Re-labelling the
  * entry as an Apply (what kubectl's client-side-to-server-side migration does) fixes that.
  */
-async function adoptForApply(c: Cluster, created: KubeObject, namespace: string): Promise<void> {
+async function adoptForApply(c: Kube, created: KubeObject, namespace: string): Promise<void> {
   // Controllers add their own entries meanwhile (the Deployment's status), so find ours afresh each try.
   for (let attempt = 0; attempt < 5; attempt++) {
     const obj = attempt === 0 ? created : await c.get(kindOf(created), namespace, created.metadata.name);
@@ -119,40 +247,10 @@ async function adoptForApply(c: Cluster, created: KubeObject, namespace: string)
   }
 }
 
-/**
- * Server-side apply of every object onto the live service. An object the API server would store
- * unchanged (checked with a dry run) is left alone, so `unchanged` means nothing was written.
- */
-export async function applyObjects(
-  c: Cluster,
-  objects: KubeObject[],
-  live: { deployment?: KubeObject; service?: KubeObject },
-  options: WriteOptions,
-): Promise<{ outcome: Outcome; objects: KubeObject[] }> {
-  let changed = false;
-  const results: KubeObject[] = [];
-  for (const obj of ordered(objects)) {
-    const current = obj.kind === 'Deployment' ? live.deployment : live.service;
-    if (!current) {
-      const [made] = await createObjects(c, [obj], options);
-      results.push(made!);
-      changed = true;
-      continue;
-    }
-    const preview = await c.apply(obj, options.namespace, { dryRun: true, force: true });
-    if (sameContent(preview, current)) {
-      results.push(current);
-      continue;
-    }
-    changed = true;
-    results.push(options.dryRun ? preview : await c.apply(obj, options.namespace, { dryRun: false, force: true }));
-  }
-  return { outcome: changed ? 'configured' : 'unchanged', objects: results };
-}
-
-/** Same labels, annotations and spec, whatever the order of their keys. */
-export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const pick = (o: KubeObject) => canonical([o.metadata.labels ?? {}, o.metadata.annotations ?? {}, o.spec ?? {}]);
+/** Same labels, annotations (but those ignored) and spec, whatever the order of their keys. */
+export function sameContent(a: KubeObject, b: KubeObject, ignoredAnnotations: string[] = []): boolean {
+  const annotations = (o: KubeObject) => Object.fromEntries(Object.entries(o.metadata.annotations ?? {}).filter(([k]) => !ignoredAnnotations.includes(k)));
+  const pick = (o: KubeObject) => canonical([o.metadata.labels ?? {}, annotations(o), o.spec ?? {}]);
   return pick(a) === pick(b);
 }
 
@@ -165,25 +263,29 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Deletes the service's objects, only if every one of them is pachsvc's. Returns what it deleted. */
-export async function deleteObjects(c: Cluster, namespace: string, name: string, options: { dryRun: boolean }): Promise<KubeObject[]> {
-  const live = await readLive(c, namespace, name);
-  const objects = [live.deployment, live.service].filter((o): o is KubeObject => o !== undefined);
-  if (objects.length === 0) {
-    throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+/**
+ * Deletes the service's objects, all or none: a dry run of every deletion first (if RBAC or admission
+ * would refuse one, none is done), then each exactly by uid. Returns what this call deleted; a delete
+ * that another caller made first is NotFound here, as kubectl says.
+ */
+export async function deleteService(c: Kube, namespace: string, name: string, options: { dryRun: boolean }): Promise<KubeObject[]> {
+  const objects = decideDelete(await readLive(c, namespace, name), name, namespace);
+  const byUid = (o: KubeObject) => ({ ...(o.metadata.uid ? { uid: o.metadata.uid } : {}) });
+  for (const obj of objects) await deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true });
+  if (options.dryRun) return objects;
+  const deleted: KubeObject[] = [];
+  for (const obj of objects) if (await deleteIgnoringGone(c, obj, namespace, byUid(obj))) deleted.push(obj);
+  if (deleted.length === 0) throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+  return deleted;
+}
+
+/** True when this call deleted it; false when it was already gone (or replaced: the uid precondition). */
+async function deleteIgnoringGone(c: Kube, obj: KubeObject, namespace: string, options: { uid?: string; dryRun?: boolean }): Promise<boolean> {
+  try {
+    await c.delete(kindOf(obj), namespace, obj.metadata.name, options);
+    return true;
+  } catch (err) {
+    if (err instanceof ClusterError && (err.reason === 'NotFound' || (err.reason === 'Conflict' && options.uid))) return false;
+    throw err;
   }
-  const foreign = objects.find((o) => !isManaged(o));
-  if (foreign) throw notManagedError(foreign, 'delete');
-  // A dry run of every deletion first: if one would be refused (RBAC, admission), none is done.
-  const passes = options.dryRun ? [true] : [true, false];
-  for (const dryRun of passes) {
-    for (const obj of objects) {
-      try {
-        await c.delete(kindOf(obj), namespace, name, obj.metadata.uid, dryRun);
-      } catch (err) {
-        if (!(err instanceof ClusterError && err.reason === 'NotFound')) throw err;
-      }
-    }
-  }
-  return objects;
 }

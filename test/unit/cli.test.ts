@@ -147,6 +147,7 @@ describe('pachsvc', { concurrency: true }, () => {
       service: 'jupyter',
       dialect: 'pachyderm-1.x',
       inputs: 1,
+      services: [{ file: 'examples/jupyter.json', service: 'jupyter', dialect: 'pachyderm-1.x', inputs: 1 }],
       diagnostics: [
         {
           file: 'examples/jupyter.json',
@@ -164,6 +165,7 @@ describe('pachsvc', { concurrency: true }, () => {
     assert.deepEqual(JSON.parse(bad.stdout), {
       file,
       valid: false,
+      services: [],
       diagnostics: [
         { file, line: 3, column: 31, severity: 'error', message: 'unknown field "imgae" in transform (did you mean "image"?)' },
         { file, line: 4, column: 32, severity: 'error', message: 'service.internal_port must be a port number from 1 to 65535, not 0' },
@@ -208,23 +210,23 @@ describe('pachsvc', { concurrency: true }, () => {
     assert.equal(forced.code, 1);
     assert.ok(forced.stderr.includes(ESC), 'FORCE_COLOR=1 should color the error');
     const off = await pachsvc([...missing, '--no-color'], { env: { FORCE_COLOR: '1' } });
-    assert.deepEqual(outcome(off), { code: 1, stdout: '', stderr: 'error: cannot read no-such-spec.json: no such file\n' });
+    assert.deepEqual(outcome(off), { code: 1, stdout: '', stderr: 'error: cannot read "no-such-spec.json": no such file or folder\n' });
     // On a real terminal (script(1) gives one): color by default, none with NO_COLOR.
     const onTty = (env: Record<string, string>) =>
       procs.run('script', ['-qec', `${JSON.stringify(process.execPath)} bin/pachsvc ${missing.join(' ')}`, '/dev/null'], { cwd: ROOT, env: cleanEnv(env) });
     const tty = await onTty({});
     assert.ok(tty.stdout.includes(ESC), `no color on a terminal: ${JSON.stringify(tty.stdout)}`);
     const noColor = await onTty({ NO_COLOR: '1' });
-    assert.ok(noColor.stdout.includes('error: cannot read no-such-spec.json'), noColor.stdout);
+    assert.ok(noColor.stdout.includes('error: cannot read "no-such-spec.json"'), noColor.stdout);
     assert.ok(!noColor.stdout.includes(ESC), `color despite NO_COLOR: ${JSON.stringify(noColor.stdout)}`);
   });
 
   test('a stack trace only with --verbose', async () => {
     const plain = await pachsvc(['render', '-f', 'no-such-spec.json']);
-    assert.deepEqual(outcome(plain), { code: 1, stdout: '', stderr: 'error: cannot read no-such-spec.json: no such file\n' });
+    assert.deepEqual(outcome(plain), { code: 1, stdout: '', stderr: 'error: cannot read "no-such-spec.json": no such file or folder\n' });
     const verbose = await pachsvc(['render', '-f', 'no-such-spec.json', '--verbose']);
     assert.equal(verbose.code, 1);
-    assert.match(verbose.stderr, /^error: cannot read no-such-spec\.json: no such file\nError: cannot read no-such-spec\.json: no such file\n\s+at /);
+    assert.match(verbose.stderr, /^error: cannot read "no-such-spec\.json": no such file or folder\nError: cannot read "no-such-spec\.json": no such file or folder\n\s+at /);
     // A spec problem is the user's, not the program's: no stack even then.
     const file = specFile('broken-verbose.json', BROKEN);
     const spec = await pachsvc(['render', '-f', file, '-v']);
@@ -236,8 +238,10 @@ describe('pachsvc', { concurrency: true }, () => {
     const r = await pachsvc(['completion']);
     assert.equal(r.code, 0);
     assert.equal(r.stderr, '');
-    assert.match(r.stdout, /###-begin-pachsvc-completions-###/);
-    assert.match(r.stdout, /complete -o bashdefault -o default -F _pachsvc_yargs_completions pachsvc/);
-    assert.match(r.stdout, /###-end-pachsvc-completions-###/);
+    assert.match(r.stdout, /^# pachsvc completion for bash/);
+    assert.match(r.stdout, /complete -o default -F _pachsvc_complete pachsvc/);
+    const zsh = await pachsvc(['completion', 'zsh']);
+    assert.match(zsh.stdout, /^#compdef pachsvc/);
+    assert.equal((await pachsvc(['completion', 'fish'])).code, 2);
   });
 });

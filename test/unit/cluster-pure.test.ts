@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { fromNetwork, fromStatus, toClusterError } from '../../src/cluster/errors.ts';
-import { portsPhrase, serviceOfPod, summarize } from '../../src/cluster/read.ts';
+import { portsPhrase, serviceOfPod, summarize } from '../../src/cluster/list.ts';
 import { recordedInputs as inputsOf } from '../../src/contract.ts';
 import { failedCheckout, humanDuration, podPhrase, serviceStatus, whyNotReady } from '../../src/cluster/status.ts';
 import type { Table } from '../../src/cluster/types.ts';

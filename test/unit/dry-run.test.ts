@@ -52,7 +52,7 @@ describe('a dry run never writes', () => {
   });
 
   test('a bare --dry-run after -- is left alone', async () => {
-    const { expandBareFlags } = await import('../../src/cli/run.ts');
+    const { expandBareFlags } = await import('../../src/cli/start/argv.ts');
     assert.deepEqual(expandBareFlags(['create', '--dry-run', '--', '--dry-run']), ['create', '--dry-run=client', '--', '--dry-run']);
   });
 });

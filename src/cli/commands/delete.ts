@@ -1,68 +1,72 @@
-import type { CommandSpec } from '../command.ts';
-import { durationFlag, serviceArg, withCluster } from '../cluster-args.ts';
-import { ReportedError, UsageError } from '../errors.ts';
-import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
-import { report } from '../report.ts';
-import { startProgress } from '../spinner.ts';
-import { writeLine, type Terminal } from '../terminal.ts';
+import { defineCommand } from '../command.ts';
+import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
+import { EXIT, UsageError } from '../output/errors.ts';
+import { writeLine } from '../output/iostreams.ts';
+import { startProgress } from '../output/progress.ts';
+import { report } from '../output/report.ts';
 
-type Args = ClusterArgs & { names: string[]; all: boolean; 'ignore-not-found': boolean; wait: boolean; timeout: string; 'dry-run': 'none' | 'server' };
+type Args = ClusterFlags & { names?: string[]; all: boolean; 'ignore-not-found': boolean; wait: boolean; timeout: string; 'dry-run': string };
 
-const OPTIONS = {
-  ...CLUSTER_OPTIONS,
-  all: { type: 'boolean', default: false, describe: 'Delete every service in the namespace' },
-  'ignore-not-found': { type: 'boolean', default: false, describe: 'A missing service is not an error' },
-  wait: { type: 'boolean', default: false, describe: 'Wait until the objects and their pods are gone' },
-  timeout: { type: 'string', default: '5m', describe: 'How long --wait waits', requiresArg: true },
-  'dry-run': { choices: ['none', 'server'], default: 'none', describe: 'server: check the deletion without doing it' },
-} satisfies OptionTable;
-
-export const DELETE: CommandSpec<Args> = {
-  command: 'delete [names..]',
+export const DELETE = defineCommand<Args>({
+  name: 'delete',
   aliases: ['rm'],
-  describe: 'Delete services (only objects pachsvc manages)',
+  args: '[names..]',
+  completes: 'service',
+  summary: 'Delete services (only objects pachsvc manages), with their revision history',
   positionals: { names: { type: 'string', array: true, describe: 'Service names (service/<name> works too)' } },
-  options: OPTIONS,
+  flags: {
+    ...CLUSTER_FLAGS,
+    all: { type: 'boolean', default: false, describe: 'Delete every service in the namespace' },
+    'ignore-not-found': { type: 'boolean', default: false, describe: 'A missing service is not an error' },
+    wait: { type: 'boolean', default: false, describe: 'Wait until the objects and their pods are gone' },
+    timeout: { type: 'string', default: '5m', describe: 'How long --wait waits', requiresArg: true },
+    'dry-run': {
+      type: 'string',
+      default: 'none',
+      describe: 'client: say what would be deleted; server: the API server checks every deletion and does none (a bare --dry-run is client)',
+      requiresArg: true,
+    },
+  },
   examples: [
     ['$0 delete jupyter', 'Delete one service'],
     ['$0 delete --all -n scratch --wait', 'Delete every service in a namespace and wait for the pods to go'],
   ],
-  run: (args, term) => runDelete(args, term),
-};
-
-async function runDelete(args: Args, term: Terminal): Promise<void> {
-  const given = (args.names ?? []).map(serviceArg);
-  if (args.all && given.length > 0) throw new UsageError('give service names or --all, not both', 'delete');
-  if (!args.all && given.length === 0) throw new UsageError('name the services to delete, or pass --all', 'delete');
-  const timeoutMs = durationFlag('timeout', args.timeout, 'delete');
-  const failed = await withCluster(args, async (k8s, cluster) => {
-    const namespace = cluster.namespace;
+  async run(args, f) {
+    const { dryRunFlag } = await import('./apply.ts');
+    const dryRun = dryRunFlag(args['dry-run'], 'delete');
+    const given = (args.names ?? []).map((n) => serviceArg(n, 'delete'));
+    if (args.all && given.length > 0) throw new UsageError('give service names or --all, not both', 'delete');
+    if (!args.all && given.length === 0) throw new UsageError('name the services to delete, or pass --all', 'delete');
+    const timeoutMs = durationFlag('timeout', args.timeout, 'delete');
+    const kube = await f.kube(args, 'delete');
+    const k8s = await import('../../cluster/index.ts');
+    const namespace = kube.namespace;
+    const names = args.all ? (await k8s.listServices(kube, { allNamespaces: false })).map((s) => s.name) : given;
+    if (args.all && names.length === 0) writeLine(f.io.stderr, `No services found in ${namespace} namespace.`);
+    const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun === 'client' ? ' (dry run)' : '';
     let failed = 0;
-    const names = args.all ? (await k8s.listServices(cluster, { allNamespaces: false })).map((s) => s.name) : given;
-    if (args.all && names.length === 0) writeLine(term.stderr, `No services found in ${namespace} namespace.`);
-    const dryRun = args['dry-run'] === 'server';
     const deleted: string[] = [];
     for (const name of names) {
       try {
-        await k8s.deleteObjects(cluster, namespace, name, { dryRun });
-        writeLine(term.stdout, `service "${name}" deleted${dryRun ? ' (server dry run)' : ''}`);
+        if (dryRun === 'client') k8s.decideDelete(await k8s.readLive(kube, namespace, name), name, namespace);
+        else await k8s.deleteService(kube, namespace, name, { dryRun: dryRun === 'server' });
+        writeLine(f.io.stdout, `service "${name}" deleted${suffix}`);
         deleted.push(name);
       } catch (err) {
         if (args['ignore-not-found'] && err instanceof k8s.ClusterError && err.reason === 'NotFound') continue;
-        failed = report(err, term);
+        failed = report(err, f.io);
       }
     }
-    if (args.wait && !dryRun) {
+    if (args.wait && dryRun === 'none') {
       for (const name of deleted) {
-        const progress = await startProgress(term, `deleting service "${name}"`);
+        const progress = await startProgress(f.io, `deleting service "${name}"`);
         try {
-          await k8s.waitDeleted(cluster, namespace, name, { timeoutMs, onProgress: progress.update });
+          await k8s.waitDeleted(kube, namespace, name, { timeoutMs, onProgress: progress.update });
         } finally {
           progress.stop();
         }
       }
     }
-    return failed;
-  });
-  if (failed) throw new ReportedError(failed);
-}
+    return failed || EXIT.ok;
+  },
+});

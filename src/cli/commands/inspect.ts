@@ -1,54 +1,53 @@
-import type { CommandSpec } from '../command.ts';
-import type { KubeObject, ServedCommit, ServiceDetails } from '../../cluster/index.ts';
+import type { KubeObject } from '../../cluster/types.ts';
+
+type ClusterModule = typeof import('../../cluster/index.ts');
+import type { ServiceDetails } from '../../cluster/describe.ts';
+import type { ServedCommit } from '../../cluster/logs.ts';
 import { decodeSpec } from '../../contract.ts';
-import { serviceArg, withCluster } from '../cluster-args.ts';
-import { CLUSTER_OPTIONS, type ClusterArgs, type OptionTable } from '../options.ts';
+import { defineCommand } from '../command.ts';
+import { CLUSTER_FLAGS, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
 import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
-import type { Terminal } from '../terminal.ts';
 
-type Args = ClusterArgs & { name: string; output?: 'json' | 'yaml' };
+type Args = ClusterFlags & { name: string; output?: 'json' | 'yaml' };
 
-const OPTIONS = {
-  ...CLUSTER_OPTIONS,
-  output: { alias: 'o', choices: ['json', 'yaml'], describe: 'Print the details as json or yaml' },
-} satisfies OptionTable;
-
-export const INSPECT: CommandSpec<Args> = {
-  command: 'inspect <name>',
+export const INSPECT = defineCommand<Args>({
+  name: 'inspect',
   aliases: ['describe'],
-  describe: 'Show a service: its spec, pinned commits, how to reach it, pods and events',
+  args: '<name>',
+  completes: 'service',
+  summary: 'Show a service: its spec, pinned commits, how to reach it, pods and events',
   positionals: { name: { type: 'string', describe: 'The service' } },
-  options: OPTIONS,
+  flags: {
+    ...CLUSTER_FLAGS,
+    output: { alias: 'o', choices: ['json', 'yaml'], describe: 'Print the details as json or yaml', requiresArg: true },
+  },
   examples: [
     ['$0 inspect jupyter', 'Everything about the service'],
     ["$0 inspect jupyter -o json | jq '.inputs'", 'The commits it serves'],
   ],
-  run: (args, term) => runInspect(args, term),
-};
-
-async function runInspect(args: Args, term: Terminal): Promise<void> {
-  const { k8s, details, served } = await withCluster(args, async (k8s, cluster) => {
-    const details = await k8s.describeService(cluster, cluster.namespace, serviceArg(args.name));
-    const served = details.pods[0] ? await k8s.servedCommits(cluster, cluster.namespace, details.pods[0]) : [];
-    return { k8s, details, served };
-  });
-  const view = buildView(details, served, k8s.whyNotReady(details.pods as never));
-  if (args.output === 'json') term.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-  else if (args.output === 'yaml') term.stdout.write(toYaml(view));
-  else term.stdout.write(describe(view, (t) => k8s.age(t, Date.now())));
-}
+  async run(args, f) {
+    const name = serviceArg(args.name, 'inspect');
+    const kube = await f.kube(args, 'inspect');
+    const k8s = await import('../../cluster/index.ts');
+    const details = await k8s.describeService(kube, kube.namespace, name);
+    const served = details.pods[0] ? await k8s.servedCommits(kube, kube.namespace, details.pods[0]) : [];
+    const view = buildView(details, served, k8s);
+    if (args.output === 'json') f.io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    else if (args.output === 'yaml') f.io.stdout.write(toYaml(view));
+    else f.io.stdout.write(describe(view, (t) => k8s.age(t, f.now())));
+  },
+});
 
 type View = ReturnType<typeof buildView>;
 
-function buildView(d: ServiceDetails, served: ServedCommit[], reasons: string[]) {
-  const s = d.summary;
+export function buildView(d: ServiceDetails, served: ServedCommit[], k8s: ClusterModule) {
+  const s = k8s.summaryOf(d);
+  const reasons = k8s.whyNotReady(d.pods as never);
   const spec = decodeSpec(d.deployment?.metadata.annotations);
   const svc = d.service?.spec as { type?: string; clusterIP?: string; ports?: { port: number; nodePort?: number }[] } | undefined;
   const port = svc?.ports?.[0];
-  const lb = ((d.service?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [])
-    .map((i) => i.ip ?? i.hostname)
-    .filter((x): x is string => Boolean(x));
+  const lb = k8s.loadBalancerAddresses(d.service);
   return {
     name: s.name,
     namespace: s.namespace,
@@ -72,7 +71,7 @@ function buildView(d: ServiceDetails, served: ServedCommit[], reasons: string[])
     pods: s.pods,
     notReady: s.status === 'Running' ? [] : reasons,
     events: d.events.map((e) => ({
-      time: String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? ''),
+      time: k8s.eventTime(e),
       type: String(e.type ?? ''),
       reason: String(e.reason ?? ''),
       object: `${String((e.involvedObject as { kind?: string })?.kind ?? '').toLowerCase()}/${String((e.involvedObject as { name?: string })?.name ?? '')}`,

@@ -1,26 +1,33 @@
-import type { CommandSpec } from '../command.ts';
-import { RENDER_COMMAND_OPTIONS, type RenderArgs, type SpecArgs } from '../options.ts';
+import { defineCommand } from '../command.ts';
+import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
 import { formatObjects, type ObjectFormat } from '../output/objects.ts';
-import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from '../spec-input.ts';
-import type { Terminal } from '../terminal.ts';
+import { loadSources, readSources, renderLoaded } from '../specs.ts';
 
-export type RenderCommandArgs = SpecArgs & RenderArgs & { output: ObjectFormat; namespace?: string };
+type Args = SpecFlags & RenderFlags & { output: ObjectFormat; namespace?: string };
 
-export const RENDER: CommandSpec<RenderCommandArgs> = {
-  command: 'render',
-  describe: 'Print the Kubernetes objects of a service, without a cluster',
-  options: RENDER_COMMAND_OPTIONS,
+export const RENDER = defineCommand<Args>({
+  name: 'render',
+  summary: 'Print the Kubernetes objects of services, without a cluster',
+  fast: true,
+  flags: {
+    ...SPEC_FLAGS,
+    ...RENDER_FLAGS,
+    output: { alias: 'o', choices: ['yaml', 'json', 'name'], default: 'yaml', describe: 'Output format', requiresArg: true },
+    namespace: { alias: 'n', type: 'string', describe: 'Set metadata.namespace on the objects', requiresArg: true },
+  },
   examples: [
     ['$0 render -f examples/jupyter.json', 'YAML documents'],
     ['$0 render -f examples/jupyter.json | kubectl apply -f -', 'Apply them with kubectl instead'],
     ['$0 render -f spec.yaml -o json | jq ".items[0].spec"', 'A JSON List'],
   ],
-  run: (args, term) => runRender(args, term),
-};
-
-export async function runRender(args: RenderCommandArgs, term: Terminal): Promise<void> {
-  const options = renderOptionsFromArgs(args, 'render');
-  const loaded = await loadFromArgs(args, term);
-  const objects = renderLoaded(loaded, { ...options, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) });
-  term.stdout.write(formatObjects(objects, args.output));
-}
+  async run(args, f) {
+    const options = renderOptionsFromFlags(args, 'render');
+    if (args.namespace !== undefined) {
+      const { checkClusterFlags } = await import('../flags/cluster.ts');
+      checkClusterFlags({ namespace: args.namespace }, 'render');
+    }
+    const services = await loadSources(await readSources(args, f.io, 'render'), args, f.io);
+    const objects = services.flatMap((s) => renderLoaded(s, { ...options, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }));
+    f.io.stdout.write(formatObjects(objects, args.output));
+  },
+});

@@ -1,12 +1,13 @@
-import type { CommandSpec } from '../command.ts';
 import { SpecError, type Diagnostic } from '../../spec/diagnostics.ts';
-import { ReportedError } from '../errors.ts';
-import { VALIDATE_OPTIONS, type RenderArgs, type SpecArgs } from '../options.ts';
+import { safeText } from '../../lib/text.ts';
+import { defineCommand } from '../command.ts';
+import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
+import { EXIT } from '../output/errors.ts';
 import { diagnosticsJson, printDiagnostics } from '../output/diagnostics.ts';
-import { loadFromArgs, renderLoaded, renderOptionsFromArgs } from '../spec-input.ts';
-import { writeLine, type Terminal } from '../terminal.ts';
+import { writeLine } from '../output/iostreams.ts';
+import { loadSources, readSources, renderLoaded } from '../specs.ts';
 
-export type ValidateArgs = SpecArgs & RenderArgs & { output: 'text' | 'json' };
+type Args = SpecFlags & RenderFlags & { output: 'text' | 'json' };
 
 const DIALECTS: Record<string, string> = {
   'pachyderm-1.x': 'Pachyderm 1.x form',
@@ -14,39 +15,49 @@ const DIALECTS: Record<string, string> = {
   'pachyderm-2.x-camel': 'Pachyderm 2.x form, camelCase',
 };
 
-export const VALIDATE: CommandSpec<ValidateArgs> = {
-  command: 'validate',
-  describe: 'Check a service spec, without a cluster',
-  options: VALIDATE_OPTIONS,
+export const VALIDATE = defineCommand<Args>({
+  name: 'validate',
+  summary: 'Check service specs, without a cluster',
+  fast: true,
+  flags: {
+    ...SPEC_FLAGS,
+    ...RENDER_FLAGS,
+    output: { alias: 'o', choices: ['text', 'json'], default: 'text', describe: 'text, or json for tools', requiresArg: true },
+  },
   examples: [
     ['$0 validate -f examples/jupyter.json', 'Check a spec; problems are file:line:col lines on stderr'],
+    ['$0 validate -f services/ -R', 'Check a folder of specs'],
     ['$0 validate -f spec.yaml -o json | jq .diagnostics', 'The result as JSON, for tools'],
   ],
-  run: (args, term) => runValidate(args, term),
-};
-
-export async function runValidate(args: ValidateArgs, term: Terminal): Promise<void> {
-  let diagnostics: Diagnostic[] = [];
-  let summary: { service: string; dialect: string; inputs: number } | undefined;
-  let file = args.filename === '-' ? '<stdin>' : args.filename;
-  const options = renderOptionsFromArgs(args, 'validate');
-  try {
-    const loaded = await loadFromArgs(args, term, { quiet: args.output === 'json' });
-    file = loaded.file;
-    renderLoaded(loaded, options);
-    diagnostics = loaded.warnings;
-    summary = { service: loaded.service.name, dialect: loaded.dialect, inputs: loaded.service.inputs.length };
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    diagnostics = err.diagnostics;
-    if (args.output === 'text') printDiagnostics(term, diagnostics);
-  }
-  if (args.output === 'json') {
-    const result = { file, valid: summary !== undefined, ...(summary ?? {}), diagnostics: diagnosticsJson(diagnostics) };
-    writeLine(term.stdout, JSON.stringify(result, null, 2));
-  } else if (summary) {
-    const inputs = summary.inputs === 1 ? '1 input' : `${summary.inputs} inputs`;
-    writeLine(term.stdout, `${file}: valid: service "${summary.service}" (${DIALECTS[summary.dialect]}, ${inputs})`);
-  }
-  if (!summary) throw new ReportedError(1);
-}
+  async run(args, f) {
+    const options = renderOptionsFromFlags(args, 'validate');
+    const sources = await readSources(args, f.io, 'validate');
+    let diagnostics: Diagnostic[] = [];
+    let services: { file: string; service: string; dialect: string; inputs: number }[] = [];
+    let valid = true;
+    try {
+      const loaded = await loadSources(sources, args, f.io, { quiet: true });
+      // Rendering checks what only the finished objects can show (patches, sizes).
+      for (const s of loaded) renderLoaded(s, options);
+      diagnostics = loaded.flatMap((s) => s.warnings);
+      services = loaded.map((s) => ({ file: s.file, service: s.service.name, dialect: s.dialect, inputs: s.service.inputs.length }));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      diagnostics = err.diagnostics;
+      valid = false;
+    }
+    if (args.output === 'json') {
+      const files = sources.map((s) => s.file);
+      const one = services.length === 1 ? { service: services[0]!.service, dialect: services[0]!.dialect, inputs: services[0]!.inputs } : {};
+      const result = { ...(files.length === 1 ? { file: files[0] } : { files }), valid, ...one, services, diagnostics: diagnosticsJson(diagnostics) };
+      writeLine(f.io.stdout, JSON.stringify(result, null, 2));
+      return valid ? EXIT.ok : EXIT.failure;
+    }
+    printDiagnostics(f.io, diagnostics);
+    for (const s of services) {
+      const inputs = s.inputs === 1 ? '1 input' : `${s.inputs} inputs`;
+      writeLine(f.io.stdout, `${safeText(s.file)}: valid: service "${s.service}" (${DIALECTS[s.dialect] ?? s.dialect}, ${inputs})`);
+    }
+    return valid ? EXIT.ok : EXIT.failure;
+  },
+});

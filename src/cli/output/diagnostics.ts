@@ -1,13 +1,14 @@
 import type { Diagnostic } from '../../spec/diagnostics.ts';
-import { style, writeLine, type Terminal } from '../terminal.ts';
+import { safeText } from '../../lib/text.ts';
+import { style, writeLine, type IOStreams } from './iostreams.ts';
 
 /** Each diagnostic as one line on stderr: `file:line:col: message`, warnings marked. */
-export function printDiagnostics(term: Terminal, diagnostics: Diagnostic[]): void {
-  const c = style(term);
+export function printDiagnostics(io: IOStreams, diagnostics: Diagnostic[]): void {
+  const c = style(io);
   for (const d of diagnostics) {
-    const where = c.bold(`${d.file}:${d.position.line}:${d.position.column}:`);
+    const where = c.bold(`${safeText(d.file)}:${d.position.line}:${d.position.column}:`);
     const label = d.severity === 'warning' ? `${c.yellow('warning:')} ` : '';
-    writeLine(term.stderr, `${where} ${label}${d.message}`);
+    writeLine(io.stderr, `${where} ${label}${d.message}`);
   }
 }
 

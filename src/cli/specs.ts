@@ -1,0 +1,192 @@
+// Reading the specs that -f names: files (several specs each), folders of them (-R to recurse), or stdin;
+// every source capped in size and refused unless it is a regular file or a pipe. Then loading them
+// (spec/), each error at its file:line:col, and rendering each service with the flags' options.
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderService, PatchError, type KubeObject, type RenderOptions } from '../render/index.ts';
+import { SpecError, type Diagnostic } from '../spec/diagnostics.ts';
+import { loadSpec, STDIN_FILE, type LoadedSpec } from '../spec/load.ts';
+import { quote, safeText } from '../lib/text.ts';
+import { filenames, type SpecFlags } from './flags/spec.ts';
+import { UsageError } from './output/errors.ts';
+import { printDiagnostics } from './output/diagnostics.ts';
+import type { IOStreams } from './output/iostreams.ts';
+
+/** A spec is small; a file bigger than this is not one (and is never read whole). */
+export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
+const MAX_FILES = 10_000;
+const MAX_FOLDER_DEPTH = 32;
+const SPEC_FILE = /\.(json|ya?ml)$/i;
+
+/** A source that cannot be read as a spec: one line, exit 1. */
+export class SourceError extends Error {}
+
+export interface SpecSource {
+  /** The name messages use: the path, or `<stdin>`. */
+  file: string;
+  text: string;
+}
+
+export interface Loaded extends LoadedSpec {
+  file: string;
+}
+
+/** Reads every source -f names, in order (a folder's files sorted by name). */
+export async function readSources(flags: SpecFlags, io: IOStreams, command: string): Promise<SpecSource[]> {
+  const sources: SpecSource[] = [];
+  for (const name of filenames(flags, command)) {
+    if (name === '-') sources.push({ file: STDIN_FILE, text: await readStdin(io, command) });
+    else readPath(name, flags.recursive === true, sources, 0);
+    if (sources.length > MAX_FILES) throw new SourceError(`-f names more than ${MAX_FILES} spec files`);
+  }
+  return sources;
+}
+
+function readPath(path: string, recursive: boolean, out: SpecSource[], depth: number): void {
+  let kind: 'file' | 'dir' | 'other';
+  try {
+    const st = statSync(path);
+    kind = st.isDirectory() ? 'dir' : st.isFile() || st.isFIFO() ? 'file' : 'other';
+  } catch (err) {
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  }
+  if (kind === 'other') throw new SourceError(`cannot read ${quote(path)}: it is not a regular file, a folder or a pipe`);
+  if (kind === 'file') {
+    out.push({ file: path, text: readCapped(path) });
+    return;
+  }
+  if (depth > MAX_FOLDER_DEPTH) throw new SourceError(`cannot read ${quote(path)}: folders nested more than ${MAX_FOLDER_DEPTH} deep`);
+  const before = out.length;
+  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const child = join(path, e.name);
+    if (e.isDirectory()) {
+      // As kubectl's -R: subfolders only when asked, and never through a symbolic link (no loops).
+      if (recursive) readPath(child, true, out, depth + 1);
+    } else if (SPEC_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
+      readPath(child, false, out, depth + 1);
+    }
+    if (out.length > MAX_FILES) return;
+  }
+  if (depth === 0 && out.length === before) {
+    throw new SourceError(`${quote(path)} holds no .json, .yaml or .yml files${recursive ? '' : ' (-R reads its subfolders too)'}`);
+  }
+}
+
+function readCapped(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_SOURCE_BYTES) throw tooBig(quote(path));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_SOURCE_BYTES) throw tooBig(quote(path));
+      chunks.push(buf.subarray(0, n));
+    }
+    return decode(Buffer.concat(chunks), quote(path));
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readStdin(io: IOStreams, command: string): Promise<string> {
+  if (io.stdinIsTTY) throw new UsageError('-f - reads specs from stdin, but stdin is a terminal: pipe a spec in, or name a file', command);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of io.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    total += b.length;
+    if (total > MAX_SOURCE_BYTES) {
+      (io.stdin as NodeJS.ReadStream).destroy?.();
+      throw tooBig('stdin');
+    }
+    chunks.push(b);
+  }
+  return decode(Buffer.concat(chunks), 'stdin');
+}
+
+function tooBig(what: string): SourceError {
+  return new SourceError(`${what} is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB: a spec is a few kilobytes (is this the right file?)`);
+}
+
+function decode(bytes: Buffer, what: string): string {
+  if (bytes.includes(0)) throw new SourceError(`${what} is not text (it holds NUL bytes): name a JSON or YAML spec`);
+  return bytes.toString('utf8');
+}
+
+function why(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ELOOP') return 'too many symbolic links';
+  return safeText(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Loads every spec of every source. A spec error anywhere stops the command before anything is written
+ * (every error of every file is printed); two specs naming one service are such an error. Warnings are
+ * printed unless quiet.
+ */
+export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: IOStreams, options: { quiet?: boolean } = {}): Promise<Loaded[]> {
+  const loaded: Loaded[] = [];
+  const problems: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const source of sources) {
+    try {
+      const specs = await loadFile(source, flags);
+      for (const s of specs) {
+        loaded.push({ ...s, file: source.file });
+        warnings.push(...s.warnings);
+      }
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      problems.push(...err.diagnostics);
+    }
+  }
+  const seen = new Map<string, Loaded>();
+  for (const s of loaded) {
+    const first = seen.get(s.service.name);
+    if (first) {
+      problems.push({
+        severity: 'error',
+        file: s.file,
+        position: s.positionOf(''),
+        message: `service ${quote(s.service.name)} is also defined at ${safeText(first.file)}:${first.positionOf('').line}:${first.positionOf('').column}: each service once`,
+      });
+    } else seen.set(s.service.name, s);
+  }
+  if (problems.some((d) => d.severity === 'error')) throw new SpecError([...warnings, ...problems]);
+  if (!options.quiet) printDiagnostics(io, [...warnings, ...problems]);
+  return loaded;
+}
+
+async function loadFile(source: SpecSource, flags: SpecFlags): Promise<LoadedSpec[]> {
+  const options = { file: source.file, ...(flags.name !== undefined ? { name: flags.name } : {}), ...(flags.follow !== undefined ? { follow: flags.follow } : {}) };
+  return [await loadSpec(source.text, options)];
+}
+
+/** Renders one service; a patch that cannot apply is reported at its place in the spec. */
+export function renderLoaded(loaded: Loaded, options: RenderOptions): KubeObject[] {
+  try {
+    return renderService(loaded.service, options);
+  } catch (err) {
+    if (err instanceof PatchError) {
+      throw new SpecError([{ severity: 'error', file: loaded.file, position: loaded.positionOf(`/${err.field}`), message: err.message }]);
+    }
+    throw err;
+  }
+}

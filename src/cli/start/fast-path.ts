@@ -1,0 +1,55 @@
+// Commands marked `fast` (render, validate, list, …) start without yargs: their flag tables (the same
+// ones yargs gets) are parsed with yargs-parser. Only a call that is entirely well formed takes this
+// path; anything else (help, a typo, a missing value) goes to yargs, which explains it. The result is
+// the same either way, only sooner.
+import parse from 'yargs-parser';
+import type { Options } from 'yargs';
+import type { FlagTable } from '../command.ts';
+import type { Factory } from '../factory.ts';
+import { GLOBAL_FLAGS } from '../flags/global.ts';
+import { REPEATABLE_FLAGS } from '../flags/spec.ts';
+import { findCommand } from '../registry.ts';
+
+/** Runs the command if it can be run without yargs and returns its exit code; undefined hands it to yargs. */
+export async function tryFastPath(argv: string[], f: Factory): Promise<number | undefined> {
+  const command = findCommand(argv[0] ?? '');
+  if (!command?.fast || command.args) return undefined;
+  const args = parseStrict(argv.slice(1), { ...command.flags, ...GLOBAL_FLAGS });
+  if (!args) return undefined;
+  return (await command.run(args, f)) ?? 0;
+}
+
+function parseStrict(argv: string[], table: FlagTable): Record<string, unknown> | undefined {
+  const alias: Record<string, string[]> = {};
+  const string: string[] = [];
+  const boolean: string[] = [];
+  const defaults: Record<string, unknown> = {};
+  const known = new Set<string>();
+  for (const [name, o] of Object.entries(table) as [string, Options][]) {
+    const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+    alias[name] = aliases;
+    for (const n of [name, ...aliases]) known.add(n).add(camel(n));
+    if (o.type === 'boolean') boolean.push(name);
+    else string.push(name);
+    if (o.default !== undefined) defaults[name] = o.default;
+  }
+  if (argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '--')) return undefined;
+  const parsed = parse(argv, { alias, string, boolean, default: defaults, configuration: { 'duplicate-arguments-array': true } });
+  if (parsed._.length > 0) return undefined;
+  for (const key of Object.keys(parsed)) if (key !== '_' && !known.has(key)) return undefined;
+  for (const [name, o] of Object.entries(table) as [string, Options][]) {
+    const value = parsed[name];
+    if (o.demandOption && value === undefined) return undefined;
+    if (o.type === 'boolean' && value !== undefined && typeof value !== 'boolean') return undefined;
+    const values = Array.isArray(value) ? value : [value];
+    // A repeated flag is a list only where the table says so (-f); elsewhere yargs explains it.
+    if (Array.isArray(value) && !REPEATABLE_FLAGS.has(name)) return undefined;
+    if (o.type !== 'boolean' && value !== undefined && values.some((v) => typeof v !== 'string' || v === '')) return undefined;
+    if (o.choices && value !== undefined && !values.every((v) => (o.choices as unknown[]).includes(v))) return undefined;
+  }
+  return parsed;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,35 @@
+// From argv to an exit code: the streams, the factory, then the fast path or yargs.
+import { productionFactory, type Factory } from '../factory.ts';
+import { EXIT } from '../output/errors.ts';
+import { processStreams } from '../output/iostreams.ts';
+import { report } from '../output/report.ts';
+import { expandBareFlags } from './argv.ts';
+import { tryFastPath } from './fast-path.ts';
+
+export async function run(rawArgv: string[]): Promise<number> {
+  // `pachsvc list -o json | head`: a reader that stops early is not an error (as for any Unix tool).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+  const argv = expandBareFlags(rawArgv);
+  const f = productionFactory(await processStreams(argv));
+  try {
+    return await runWith(argv, f);
+  } finally {
+    f.close();
+  }
+}
+
+/** Runs one command line with the given factory (the tests' entry: in-memory streams and cluster). */
+export async function runWith(rawArgv: string[], f: Factory): Promise<number> {
+  const argv = expandBareFlags(rawArgv);
+  try {
+    const fast = await tryFastPath(argv, f);
+    if (fast !== undefined) return fast;
+  } catch (err) {
+    return report(err, f.io);
+  }
+  const { runYargs } = await import('./yargs.ts');
+  return runYargs(argv, f);
+}
