@@ -114,6 +114,22 @@ derive_module() {
   fi
 }
 
+# The CRDs of the kwok kinds up.sh enables with --enable-crds, as committed in
+# test/cluster/kwok-crds.yaml (up.sh applies that file, so starting a cluster
+# needs no Go). kwok_crds KWOK_MODULE_DIR prints what the file must contain.
+KWOK_CRD_PLURALS=(portforwards clusterportforwards logs)
+kwok_crds() {
+  local p f
+  echo "# kwok $KWOK_VERSION CRDs for the kinds up.sh enables with kwok --enable-crds (PortForward,"
+  echo "# ClusterPortForward, Logs), copied unchanged from sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/crd/bases/."
+  echo "# build.sh checks that they still equal the kwok module's (refresh: build.sh --sync)."
+  for p in "${KWOK_CRD_PLURALS[@]}"; do
+    f="$1/kustomize/crd/bases/kwok.x-k8s.io_$p.yaml"
+    [[ -f $f ]] || cp_die "kwok CRD not found: $f"
+    cat "$f"
+  done
+}
+
 CACHE_ROOT="$(cp_cache_root)"
 mkdir -p "$CACHE_ROOT"
 WORK="$(mktemp -d "$CACHE_ROOT/.build.XXXXXX")"
@@ -143,7 +159,11 @@ derive_module kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" "${K8S_CMDS[@]}
 derive_module etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
 derive_module kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 if [[ $MODE == sync ]]; then
-  cp_log "wrapper modules synced in $((SECONDS - START))s; commit test/cluster/modules/"
+  KWOK_DIR="$(cd "$WORK/modules/kwok" && go mod download sigs.k8s.io/kwok && go list -mod=readonly -m -f '{{.Dir}}' sigs.k8s.io/kwok)" \
+    || cp_die "cannot download sigs.k8s.io/kwok@$KWOK_VERSION"
+  kwok_crds "$KWOK_DIR" >"$CLUSTER_SRC_DIR/kwok-crds.yaml"
+  cp_log "wrote test/cluster/kwok-crds.yaml"
+  cp_log "wrapper modules synced in $((SECONDS - START))s; commit test/cluster/modules/ and test/cluster/kwok-crds.yaml"
   exit 0
 fi
 
@@ -205,6 +225,10 @@ STAGES=(node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-
     sed '/^---[[:space:]]*$/d' "$KWOK_DIR/kustomize/stage/$s"
   done
 } >"$OUT/stages.yaml"
+if ! cmp -s <(kwok_crds "$KWOK_DIR") "$CLUSTER_SRC_DIR/kwok-crds.yaml"; then
+  cp_log "WARNING: test/cluster/kwok-crds.yaml differs from kwok $KWOK_VERSION's CRDs;" \
+    "run 'test/cluster/build.sh --sync' and commit it"
+fi
 
 # Smoke test: every binary runs and reports the pinned version.
 check_version() {

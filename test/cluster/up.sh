@@ -28,6 +28,8 @@ RESTRICTED_NS=pachsvc-restricted
 SERVICE_CIDR=10.96.0.0/16
 SERVICE_IP=10.96.0.1
 POD_CIDR=10.244.0.0/16
+# kwok kinds tests create at run time (the CRDs are in kwok-crds.yaml).
+KWOK_CRDS=PortForward,ClusterPortForward,Logs
 
 # ---------------------------------------------------------------- helpers
 # fd 3 = the script's stderr, so failure reports are seen even when fail()
@@ -253,16 +255,32 @@ RESTRICTED_NAMESPACE=$RESTRICTED_NS
 KUBERNETES_VERSION=$KUBERNETES_VERSION
 ETCD_VERSION=$ETCD_VERSION
 KWOK_VERSION=$KWOK_VERSION
+KWOK_CRDS=$KWOK_CRDS
+KWOK_DEFAULT_LOG=$S/etc/fake-container.log
 EOF
 
 # ----------------------------------------------------------------- processes
-# start NAME ARGS... : runs $BIN/NAME detached (own session, stdin closed),
-# logging to logs/NAME.log, and records its PID in pids/NAME.pid.
+# start NAME ARGS... : runs $BIN/NAME detached (own session), stdin from
+# /dev/null, stdout+stderr to logs/NAME.log, and records its PID in
+# pids/NAME.pid. It inherits no other descriptor: every fd above 2 is closed
+# first (fd 3 is this script's stderr, and a caller such as
+# `npm run cluster:up 2>&1 | tail` may pass more). A daemon holding a copy of
+# a pipe's write end would keep the reader (tail, cat, CI log capture) waiting
+# for EOF long after this script has exited.
 start() {
   local name="$1"; shift
   local envs=()
   [[ $name == kwok ]] && envs=(HOME="$S/kwok-home")
-  env "${envs[@]}" setsid "$BIN/$name" "$@" </dev/null >"$S/logs/$name.log" 2>&1 &
+  (
+    fds=()
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd="${fd##*/}"
+      [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)) && fds+=("$fd")
+    done
+    # (one may be the already closed fd of the glob's directory listing: harmless)
+    for fd in "${fds[@]}"; do eval "exec $fd>&-"; done
+    exec env "${envs[@]}" setsid "$BIN/$name" "$@" </dev/null >"$S/logs/$name.log" 2>&1
+  ) &
   echo $! >"$S/pids/$name.pid"
 }
 
@@ -310,9 +328,17 @@ start kube-scheduler \
   --authorization-kubeconfig="$S/etc/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false --profiling=false
 
-# No container runs, so `kubectl logs` (pods/log) serves one fixed file for
-# every container, through kwok's kubelet-like server on 127.0.0.1:$KWOK_PORT.
-# kwok reads it in the CRI log format ("<RFC3339Nano> stdout F <line>").
+# kwok's kubelet-like server (127.0.0.1:$KWOK_PORT, TLS) serves pods/log and
+# pods/portforward for the fake pods, from configuration:
+# - Default for every container (static, from --config): ClusterLogs
+#   fake-container-logs, one fixed file in the CRI log format
+#   ("<RFC3339Nano> stdout F <line>"); kwok rejects plain text.
+# - Chosen by tests at run time (--enable-crds: kwok watches these objects):
+#   PortForward (one pod; object name = pod name), ClusterPortForward (selector:
+#   namespaces and/or pod names) and Logs (one pod; object name = pod name;
+#   overrides the default for that pod). ClusterLogs stays static: with the
+#   catch-all and a test's ClusterLogs both matching a pod, kwok would pick
+#   either at random. test/e2e/helpers/kwok.ts creates these objects.
 printf '%s stdout F kwok: fake container log (no container runs on the fake node %s)\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" "$NODE_NAME" >"$S/etc/fake-container.log"
 cat >"$S/etc/kwok-logs.yaml" <<EOF
@@ -324,10 +350,14 @@ spec:
   logs:
   - logsFile: $S/etc/fake-container.log
     previousLogsFile: $S/etc/fake-container.log
-    follow: false
 EOF
+kc apply --server-side -f "$CLUSTER_SRC_DIR/kwok-crds.yaml" >"$S/logs/kwok-crds.log" 2>&1 \
+  || fail "applying kwok's CRDs failed: $(cat "$S/logs/kwok-crds.log")"
+wait_for "kwok CRDs established" kc wait --for=condition=Established --timeout=5s \
+  crd/portforwards.kwok.x-k8s.io crd/clusterportforwards.kwok.x-k8s.io crd/logs.kwok.x-k8s.io
 start kwok \
   --kubeconfig="$S/etc/kwok.kubeconfig" --config="$CACHE/stages.yaml" --config="$S/etc/kwok-logs.yaml" \
+  --enable-crds="$KWOK_CRDS" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-lease-duration-seconds=40 --cidr="$POD_CIDR" \
   --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --server-address="127.0.0.1:$KWOK_PORT" \
