@@ -72,6 +72,11 @@ export class Cluster {
     return new Cluster(await loadConfig(options));
   }
 
+  /** A connection from a configuration already loaded (loadConfig). */
+  static fromConfig(config: ClusterConfig): Cluster {
+    return new Cluster(config);
+  }
+
   /** The URL path of a namespaced collection or object. */
   path(kind: Kind, namespace: string | undefined, name?: string, sub?: string): string {
     const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
@@ -168,12 +173,14 @@ export class Cluster {
     });
   }
 
-  // Legacy auth-provider plugins and proxies: only client-node knows them.
+  // Legacy auth-provider plugins and proxies: only client-node knows them. Without a proxy it only adds
+  // headers, so it is given no cluster (it would refuse a plain-HTTP server it does not connect to).
   private kubeConfig(): Promise<KubeConfig> {
     this.client ??= (async () => {
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
-      kc.loadFromString(JSON.stringify(this.config.clientConfig));
+      const config = this.config.clientConfig;
+      kc.loadFromString(JSON.stringify(this.config.proxyUrl ? config : { ...config, clusters: [] }));
       return kc;
     })();
     return this.client;
@@ -183,7 +190,8 @@ export class Cluster {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string | number> = {
+    const headers: Record<string, string | string[] | number> = {
+      ...this.config.headers,
       Accept: options.accept ?? 'application/json',
       'User-Agent': 'pachsvc',
       ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
@@ -192,7 +200,16 @@ export class Cluster {
     try {
       const auth = await this.config.authorization();
       if (auth) headers.Authorization = auth;
-      if (this.config.needsClient) await (await this.kubeConfig()).applyToHTTPSOptions(req);
+      if (this.config.needsClient) {
+        const viaClient: https.RequestOptions = { ...req, headers: { ...headers } };
+        await (await this.kubeConfig()).applyToHTTPSOptions(viaClient);
+        Object.assign(headers, viaClient.headers);
+        if (this.config.proxyUrl) {
+          req.agent = viaClient.agent;
+          // hpagent gives its CONNECT this (idle) timeout: a proxy that never answers lets go of it.
+          req.timeout = this.limits.requestMs || this.limits.connectMs;
+        }
+      }
     } catch (err) {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError('Unauthorized', `cannot get credentials for ${quote(this.server)}: ${(err as Error).message.split('\n')[0]}`);

@@ -48,8 +48,12 @@ export interface ClusterConfig {
   tls: TlsOptions;
   /** Resolves the Authorization header (tokens from files and exec plugins are fetched once). */
   authorization(): Promise<string | undefined>;
+  /** Headers every request carries: impersonation (the user's `as`, `as-groups`, `as-uid`, `as-user-extra`). */
+  headers: Record<string, string | string[]>;
   /** Auth this loader leaves to @kubernetes/client-node (legacy auth-provider plugins, proxies). */
   needsClient: boolean;
+  /** The cluster's proxy-url: requests go through client-node's proxy agents. */
+  proxyUrl?: string;
   /** A kubeconfig naming just the chosen cluster, user and context (paths made absolute), for client-node. */
   clientConfig: Entry;
 }
@@ -69,9 +73,10 @@ interface Merged {
   current?: string;
 }
 
-export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<ClusterConfig> {
+/** The connection the options and environment name. `serviceAccountDir` is for tests of the in-cluster case. */
+export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Promise<ClusterConfig> {
   const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
-  const home = join(homedir(), '.kube', 'config');
+  const home = join(env.HOME || homedir(), '.kube', 'config');
   let merged: Merged;
   if (files.length > 0) {
     const found = files.filter((f) => existsSync(f));
@@ -80,8 +85,8 @@ export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv
     merged = await mergeFiles(found);
   } else if (existsSync(home)) {
     merged = await mergeFiles([home]);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT_DIR}/token`)) {
-    return inCluster(options, env);
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${serviceAccountDir}/token`)) {
+    return inCluster(options, env, serviceAccountDir);
   } else {
     throw new ClusterError(
       'NoConfig',
@@ -141,7 +146,9 @@ export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv
     limits: limitsFor(options),
     tls,
     authorization: once(() => authorization(user, server)),
+    headers: impersonation(user),
     needsClient: Boolean(user['auth-provider'] || cluster['proxy-url']),
+    ...(cluster['proxy-url'] ? { proxyUrl: cluster['proxy-url'] } : {}),
     clientConfig,
   };
 }
@@ -203,7 +210,9 @@ const USER_FIELDS: Record<string, Shape> = {
   username: 'string',
   password: 'string',
   as: 'string',
+  'as-uid': 'string',
   'as-groups': 'strings',
+  'as-user-extra': 'mapping',
   exec: 'mapping',
   'auth-provider': 'mapping',
 };
@@ -399,12 +408,12 @@ export function serverUrl(raw: string, defaultTls: boolean, where: string): stri
 
 // ---- in-cluster ---------------------------------------------------------------------------------
 
-function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv): ClusterConfig {
+function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string): ClusterConfig {
   const host = env.KUBERNETES_SERVICE_HOST!.includes(':') ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST!;
   const server = serverUrl(`https://${host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, true, 'the in-cluster service (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT)');
-  const namespace = options.namespace ?? (existsSync(`${SERVICE_ACCOUNT_DIR}/namespace`) ? readFileSync(`${SERVICE_ACCOUNT_DIR}/namespace`, 'utf8').trim() : 'default');
-  const cluster = { server, 'certificate-authority': `${SERVICE_ACCOUNT_DIR}/ca.crt` };
-  const user = { tokenFile: `${SERVICE_ACCOUNT_DIR}/token` };
+  const namespace = options.namespace ?? (existsSync(`${dir}/namespace`) ? readFileSync(`${dir}/namespace`, 'utf8').trim() : 'default');
+  const cluster = { server, 'certificate-authority': `${dir}/ca.crt` };
+  const user = { tokenFile: `${dir}/token` };
   const ca = pem('ca', 'the in-cluster certificate authority', undefined, undefined, cluster['certificate-authority']);
   const tls: TlsOptions = { ...(ca ? { ca } : {}), rejectUnauthorized: true };
   tls.secureContext = secureContext(tls, 'the in-cluster service', 'the service account', user.tokenFile);
@@ -416,6 +425,7 @@ function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv): ClusterConf
     tls,
     // The projected token is rotated: read it for every process, as client-go does.
     authorization: once(async () => `Bearer ${readFileSync(user.tokenFile, 'utf8').trim()}`),
+    headers: {},
     needsClient: false,
     clientConfig: {
       apiVersion: 'v1',
@@ -429,6 +439,19 @@ function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv): ClusterConf
 }
 
 // ---- credentials --------------------------------------------------------------------------------
+
+/** client-go's impersonation headers (transport/round_trippers.go). */
+function impersonation(user: Entry): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (user.as) headers['Impersonate-User'] = user.as;
+  if (user['as-uid']) headers['Impersonate-Uid'] = user['as-uid'];
+  if (user['as-groups']?.length) headers['Impersonate-Group'] = user['as-groups'];
+  for (const [k, v] of Object.entries((user['as-user-extra'] ?? {}) as Record<string, unknown>)) {
+    const values = (Array.isArray(v) ? v : [v]).map(String);
+    if (values.length > 0) headers[`Impersonate-Extra-${encodeURIComponent(k)}`] = values;
+  }
+  return headers;
+}
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;

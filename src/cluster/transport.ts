@@ -55,13 +55,6 @@ export function exchange(x: Exchange, track?: (abort: () => void) => () => void)
     const started = Date.now();
     const req = (secure ? https : http).request(x.url, { ...x.options, method: x.method });
 
-    const stop = (err: ClusterError) => {
-      if (res) res.destroy(err);
-      else req.destroy(err);
-    };
-    const expire = (ms: number, limit: TimeLimit) => () => stop(timedOut(host, ms, limit, phase));
-    const deadline = limits.requestMs > 0 ? setTimeout(expire(limits.requestMs, 'request'), limits.requestMs) : undefined;
-    const untrack = track?.(() => stop(new ClusterError('Failed', 'the request was cancelled')));
     const finish = () => {
       if (done) return;
       done = true;
@@ -69,6 +62,20 @@ export function exchange(x: Exchange, track?: (abort: () => void) => () => void)
       clearTimeout(phaseTimer);
       untrack?.();
     };
+    const stop = (err: ClusterError) => {
+      if (res) {
+        res.destroy(err);
+        return;
+      }
+      // Before any answer: reject now. A request still waiting for a socket (a proxy agent's CONNECT, a
+      // full pool) would report its destruction only once it got one.
+      finish();
+      reject(err);
+      req.destroy(err);
+    };
+    const expire = (ms: number, limit: TimeLimit) => () => stop(timedOut(host, ms, limit, phase));
+    const deadline = limits.requestMs > 0 ? setTimeout(expire(limits.requestMs, 'request'), limits.requestMs) : undefined;
+    const untrack = track?.(() => stop(new ClusterError('Failed', 'the request was cancelled')));
     const enter = (next: Phase) => {
       phase = next;
       clearTimeout(phaseTimer);

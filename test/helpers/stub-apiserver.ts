@@ -12,6 +12,8 @@ export interface LoggedRequest {
   path: string;
   query: URLSearchParams;
   body: string;
+  /** The request's headers (content-type, authorization, …), names in lower case. */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface StubApiServer {
@@ -49,7 +51,7 @@ export async function startStubApiServer(): Promise<StubApiServer> {
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://stub');
-      const entry = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body };
+      const entry = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, headers: req.headers };
       requests.push(entry);
       const send = (code: number, value: unknown) => {
         res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -81,6 +83,11 @@ export async function startStubApiServer(): Promise<StubApiServer> {
       const objKey = `${ns}/${resource}/${objName}`;
       if (req.method === 'POST' && objects.has(objKey)) return send(409, status(409, 'AlreadyExists', `${resource} "${objName}" already exists`));
       if (req.method === 'PATCH' && Array.isArray(obj)) return send(200, existing ?? {});
+      // metadata.resourceVersion in an apply or update is a precondition, as the API server makes it.
+      const wanted = obj.metadata?.resourceVersion;
+      if ((req.method === 'PATCH' || req.method === 'PUT') && wanted !== undefined && existing && existing.metadata?.resourceVersion !== wanted) {
+        return send(409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${objName}": the object has been modified; please apply your changes to the latest version and try again`));
+      }
       const stored = { ...(existing ?? {}), ...obj, metadata: { ...(existing?.metadata ?? {}), ...(obj.metadata ?? {}), namespace: ns, uid: existing?.metadata?.uid ?? `uid-${rv}`, resourceVersion: String(dry ? rv : ++rv) } };
       if (!dry) objects.set(objKey, stored);
       return send(req.method === 'POST' ? 201 : 200, stored);

@@ -178,6 +178,43 @@ export function webServer(): Handler {
   };
 }
 
+/**
+ * A CONNECT proxy (what @kubernetes/client-node's proxy agents speak) that tunnels every connection to
+ * one upstream port, whatever host was asked for, and records what was asked; or, with no upstream,
+ * one that takes the CONNECT and never answers.
+ */
+export async function startConnectProxy(upstreamPort?: number): Promise<StubServer & { targets: string[] }> {
+  const targets: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    targets.push(req.url ?? '');
+    sockets.add(client);
+    client.on('error', () => {});
+    if (upstreamPort === undefined) return;
+    const upstream = net.connect(upstreamPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+  });
+  const port = await listening(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    targets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** A kubeconfig file (written as YAML-compatible JSON, or as the given text) in a fresh directory. */
 export function writeKubeconfig(content: string | Record<string, unknown>, name = 'kubeconfig'): string {
   const dir = mkdtempSync(join(tmpdir(), 'pachsvc-kubeconfig-'));
