@@ -6,22 +6,30 @@ import { CHECKOUT_SCRIPT, FOLLOW_SCRIPT, SERVICE_SCRIPT } from './generated/scri
 import { CHECKOUT_PREFIX, FOLLOW_PREFIX, PFS_PATH, PFS_VOLUME, PORT_NAME, SERVICE_CONTAINER } from '../contract.ts';
 import type { Container, EnvVar, RenderOptions } from './types.ts';
 
+/** Pachyderm's project when a spec names none. */
+const DEFAULT_PROJECT = 'default';
+
 /**
- * The container-name suffix of each input. Container names are DNS labels and input names may have "_"
- * and capitals, so `a_b` and `a-b` (or `Data` and `data`) would meet: later ones get `-2`, `-3`, ….
+ * The container-name suffix of each input. Container names are DNS labels (at most 63 characters, ending
+ * in a letter or digit) and input names may have "_", capitals and leading or trailing "-", so `a_b` and
+ * `a-b` (or `Data` and `data`) would meet: later ones get `-2`, `-3`, …. The longest prefix,
+ * `checkout-`, leaves 54 characters for the suffix.
  */
 export function containerSuffixes(inputs: Input[]): Map<string, string> {
   const out = new Map<string, string>();
   const used = new Set<string>();
+  const fit = (text: string, room: number) => text.slice(0, room).replace(/-+$/, '');
   for (const input of inputs) {
-    const base = input.name.toLowerCase().replace(/_/g, '-').slice(0, 50).replace(/-+$/, '');
+    const base = fit(input.name.toLowerCase().replace(/[^a-z0-9-]/g, '-'), MAX_SUFFIX) || 'input';
     let suffix = base;
-    for (let n = 2; used.has(suffix); n++) suffix = `${base}-${n}`;
+    for (let n = 2; used.has(suffix); n++) suffix = `${fit(base, MAX_SUFFIX - String(n).length - 1) || 'input'}-${n}`;
     used.add(suffix);
     out.set(input.name, suffix);
   }
   return out;
 }
+
+const MAX_SUFFIX = 63 - Math.max(CHECKOUT_PREFIX.length, FOLLOW_PREFIX.length);
 
 /** The reference a pod checks out: the pinned id when there is one, else the ref as written. */
 export function checkoutRef(input: Input, options: RenderOptions): string {
@@ -76,32 +84,54 @@ export function followContainer(input: Input, suffix: string, service: ServiceSp
   };
 }
 
+// A name the shell can hold as a variable; dash leaves other names out of what it runs.
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export function serviceContainer(service: ServiceSpec, options: RenderOptions): Container {
-  const fixed = new Map(service.inputs.map((i) => [i.name, fixedCommit(i, options)]));
-  const resolvedInPod = service.inputs.filter((i) => fixed.get(i.name) === undefined);
   const supervise = service.onNewData === 'restart' && service.inputs.some((i) => i.follow);
-  const wrapped = service.cmd.length > 0 && (service.stdin.length > 0 || resolvedInPod.length > 0 || supervise);
+  // Kubernetes runs cmd as written, unless only a shell can do what the spec asks: feed stdin, or
+  // restart the command on new data. (An input resolved in the pod has no <input>_COMMIT then: its id
+  // is in /pfs/.pachsvc/<input>/commit.)
+  const wrapped = service.cmd.length > 0 && (service.stdin.length > 0 || supervise);
 
   const env: EnvVar[] = Object.entries(service.env).map(([name, value]) => ({ name, value }));
-  for (const input of service.inputs) {
-    env.push({ name: input.name, value: `${PFS_PATH}/${input.name}` });
-    const id = fixed.get(input.name);
-    if (id) env.push({ name: `${input.name}_COMMIT`, value: id });
-  }
   for (const s of service.secrets) {
     if ('envVar' in s) env.push({ name: s.envVar, valueFrom: { secretKeyRef: { name: s.name, key: s.key } } });
   }
+  // What Pachyderm gives user code (pps/server/worker_rc.go, worker/driver/driver.go UserCodeEnv),
+  // after the spec's own variables as there, so that these win.
+  env.push({ name: 'PPS_PIPELINE_NAME', value: service.name }, { name: 'PPS_PROJECT_NAME', value: service.project ?? DEFAULT_PROJECT });
+  if (service.spout) {
+    env.push({ name: 'PACHD_ADDRESS', value: options.pachdAddress });
+    if (options.authSecret) env.push({ name: 'PACH_TOKEN', valueFrom: { secretKeyRef: { name: options.authSecret.name, key: options.authSecret.key } } });
+  }
+  for (const input of service.inputs) {
+    env.push({ name: input.name, value: `${PFS_PATH}/${input.name}` });
+    const id = fixedCommit(input, options);
+    if (id) env.push({ name: `${input.name}_COMMIT`, value: id });
+  }
   if (wrapped) {
-    if (resolvedInPod.length > 0) env.push({ name: 'PACHSVC_INPUTS', value: resolvedInPod.map((i) => i.name).join(' ') });
+    // The wrapper sets <input> and <input>_COMMIT (from the commit files) itself; other variables whose
+    // names the shell cannot hold it gets back from copies under shell names ($(name) is Kubernetes'
+    // reference to a variable defined before). A name with ")" cannot be referenced, and is left as is.
+    const inputVars = new Set(service.inputs.flatMap((i) => [i.name, `${i.name}_COMMIT`]));
+    const restore = lastWins(env)
+      .map((e) => e.name)
+      .filter((name) => !SHELL_NAME.test(name) && !inputVars.has(name) && !name.includes(')'));
+    if (service.inputs.length > 0) env.push({ name: 'PACHSVC_INPUTS', value: service.inputs.map((i) => i.name).join(' ') });
     if (service.stdin.length > 0) env.push({ name: 'PACHSVC_STDIN', value: service.stdin.join('\n') });
     if (supervise) env.push({ name: 'PACHSVC_SUPERVISE', value: '1' });
+    if (restore.length > 0) {
+      env.push({ name: 'PACHSVC_ENV_NAMES', value: restore.join('\n') });
+      restore.forEach((name, i) => env.push({ name: `PACHSVC_ENV_${i + 1}`, value: `$(${name})` }));
+    }
   }
 
   const container: Container = { name: SERVICE_CONTAINER, image: service.image };
   if (wrapped) container.command = ['/bin/sh', '-c', SERVICE_SCRIPT, 'pachsvc-service', ...service.cmd];
   else if (service.cmd.length > 0) container.command = service.cmd;
   if (service.workingDir !== undefined) container.workingDir = service.workingDir;
-  if (env.length > 0) container.env = env;
+  if (env.length > 0) container.env = lastWins(env);
   container.ports = [{ name: PORT_NAME, containerPort: service.port.internal, protocol: 'TCP' }];
   container.readinessProbe = { tcpSocket: { port: PORT_NAME }, periodSeconds: 5, failureThreshold: 3 };
   Object.assign(container, resourcesField(service.resources));
@@ -116,6 +146,12 @@ export function serviceContainer(service: ServiceSpec, options: RenderOptions): 
     ...service.secrets.flatMap((s, i) => ('mountPath' in s ? [{ name: `secret-${i}`, mountPath: s.mountPath, readOnly: true }] : [])),
   ];
   return container;
+}
+
+/** The variables with the last of each name only: what the container gets (a later one wins), without the API server's warning. */
+function lastWins(env: EnvVar[]): EnvVar[] {
+  const last = new Map(env.map((e, i) => [e.name, i]));
+  return env.filter((e, i) => last.get(e.name) === i);
 }
 
 function resourcesField(r: { requests?: Resources; limits?: Resources }): { resources?: Record<string, unknown> } {

@@ -1,4 +1,5 @@
-export { renderService, renderDeployment, renderKubeService, pinnedCommits } from './render.ts';
-export { PatchError } from './patch.ts';
+export { renderService, renderWithNotes, renderDeployment, renderKubeService, pinnedCommits, type RenderedService } from './render.ts';
+export { PatchError, RenderError, type PatchField, type RenderWarning } from './errors.ts';
+export { MAX_ANNOTATIONS_BYTES } from './limits.ts';
 export * from './types.ts';
 export { objectLabels } from './labels.ts';

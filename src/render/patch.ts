@@ -112,7 +112,7 @@ function applyOperation(doc: Json, op: PatchOperation): Json {
 }
 
 // RFC 6902 4.6: objects are equal with the same members, in any order; arrays, element by element.
-function jsonEqual(a: Json, b: Json): boolean {
+export function jsonEqual(a: Json, b: Json): boolean {
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
   if (isObj(a)) {
     if (!isObj(b) || Object.keys(a).length !== Object.keys(b).length) return false;

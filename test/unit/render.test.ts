@@ -134,6 +134,8 @@ describe('checkout, follow and service containers', () => {
     assert.deepEqual(main.command, ['/bin/sh', '-c', SERVICE_SCRIPT, 'pachsvc-service', 'sh', '-c', NASTY]);
     assert.deepEqual(r.env('service'), {
       EVIL: NASTY,
+      PPS_PIPELINE_NAME: 'svc',
+      PPS_PROJECT_NAME: 'default',
       trips: '/pfs/trips',
       Weather_Data: '/pfs/Weather_Data',
       PACHSVC_INPUTS: 'trips Weather_Data',
@@ -175,14 +177,16 @@ describe('checkout, follow and service containers', () => {
     assert.equal(env.a_COMMIT, COMMIT_A);
     assert.equal(env.b_COMMIT, undefined);
     assert.equal(env.c_COMMIT, COMMIT_B);
-    // Only b is resolved in the pod, so only b's commit is read there.
-    assert.equal(env.PACHSVC_INPUTS, 'b');
+    // b is resolved in the pod: its id is in /pfs/.pachsvc/b/commit, and cmd still runs as written.
+    assert.deepEqual(r.container('service').command, ['serve']);
+    assert.equal(env.PACHSVC_INPUTS, undefined);
     const pins = JSON.stringify({ a: COMMIT_A, c: COMMIT_B });
     assert.equal(r.deployment.metadata.annotations[ANNOTATIONS.pins], pins);
     assert.equal(r.deployment.spec.template.metadata.annotations[ANNOTATIONS.pins], pins);
 
-    // With every input fixed, nothing is left for the wrapper: cmd runs as is.
+    // With every input fixed, every <input>_COMMIT is set.
     const all = render(model, { pins: { a: COMMIT_A, b: COMMIT_A } });
+    assert.equal(all.env('service').b_COMMIT, COMMIT_A);
     assert.deepEqual(all.container('service').command, ['serve']);
     assert.equal(all.env('service').PACHSVC_INPUTS, undefined);
   });
@@ -201,9 +205,10 @@ describe('checkout, follow and service containers', () => {
     assert.equal(r.env('checkout-live').PACHSVC_REF, 'staging');
     assert.equal(r.env('checkout-still').PACHSVC_REF, COMMIT_B);
     assert.equal(r.deployment.metadata.annotations[ANNOTATIONS.pins], JSON.stringify({ still: COMMIT_B }));
-    // on_new_data restart (the default): the wrapper restarts the command on new data.
+    // on_new_data restart (the default): the wrapper restarts the command on new data, and sets every
+    // input's <input>_COMMIT from its commit file.
     assert.equal(r.env('service').PACHSVC_SUPERVISE, '1');
-    assert.equal(r.env('service').PACHSVC_INPUTS, 'live');
+    assert.equal(r.env('service').PACHSVC_INPUTS, 'live still');
   });
 
   test('on_new_data live: no supervision', async () => {
@@ -293,7 +298,7 @@ describe('resources, security and scheduling', () => {
       await svc({
         tolerations: [
           { key: 'gpu', operator: 'EXISTS', effect: 'NO_SCHEDULE' },
-          { key: 'zone', operator: 'EQUAL', value: 'a', effect: 'PREFER_NO_SCHEDULE', toleration_seconds: 30 },
+          { key: 'zone', operator: 'EQUAL', value: 'a', effect: 'NO_EXECUTE', toleration_seconds: 30 },
           { operator: 'Exists', effect: 'NO_EXECUTE' },
           { key: 'any', operator: 'EMPTY', effect: 'ALL_EFFECTS' },
         ],
@@ -301,7 +306,7 @@ describe('resources, security and scheduling', () => {
     );
     assert.deepEqual(r.pod.tolerations, [
       { key: 'gpu', operator: 'Exists', effect: 'NoSchedule' },
-      { key: 'zone', operator: 'Equal', value: 'a', effect: 'PreferNoSchedule', tolerationSeconds: 30 },
+      { key: 'zone', operator: 'Equal', value: 'a', effect: 'NoExecute', tolerationSeconds: 30 },
       { operator: 'Exists', effect: 'NoExecute' },
       { key: 'any' },
     ]);

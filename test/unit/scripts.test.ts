@@ -453,7 +453,7 @@ describe('names that look like options or assignments', { concurrency: true }, (
       setCommit(sb, INPUT, id);
       writeFileSync(join(sb.bin, 'A=B'), '#!/bin/sh\nprintf "ran %s with %s\\n" "$1" "$in_COMMIT"\n');
       chmodSync(join(sb.bin, 'A=B'), 0o755);
-      for (const extra of [{}, { PACHSVC_STDIN: 'x' }, { PACHSVC_SUPERVISE: '1' }]) {
+      for (const extra of [{}, { PACHSVC_STDIN: 'x' }, { PACHSVC_SUPERVISE: '1' }] as Record<string, string>[]) {
         const r = await service(sb, { PACHSVC_INPUTS: INPUT, ...extra }, ['A=B', 'arg'], shell).finished();
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, `ran arg with ${id}\n`);
@@ -476,7 +476,7 @@ describe('names that look like options or assignments', { concurrency: true }, (
         PACHSVC_ENV_2: '$(not run) *',
         PLAIN: 'kept',
       };
-      for (const extra of [{}, { PACHSVC_STDIN: '' }, { PACHSVC_SUPERVISE: '1' }]) {
+      for (const extra of [{}, { PACHSVC_STDIN: '' }, { PACHSVC_SUPERVISE: '1' }] as Record<string, string>[]) {
         const r = await service(sb, { ...env, ...extra }, ['env'], shell).finished();
         assert.equal(r.code, 0, r.stderr);
         const seen = envOf(r.stdout);
