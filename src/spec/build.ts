@@ -11,7 +11,7 @@ export function detectDialect(spec: Obj, camelCase: boolean): Dialect {
   return camelCase ? 'pachyderm-2.x-camel' : 'pachyderm-2.x';
 }
 
-export function buildService(spec: Obj, name: string, options: { follow?: boolean }): ServiceSpec {
+export function buildService(spec: Obj, name: string, options: { follow?: boolean; spout?: boolean }): ServiceSpec {
   const t: Obj = spec.transform ?? {};
   const service: Obj = spec.service;
   const project = projectName(spec.pipeline?.project);
@@ -47,6 +47,7 @@ export function buildService(spec: Obj, name: string, options: { follow?: boolea
     nodeSelector: stringMap(spec.scheduling_spec?.node_selector),
     tolerations: (spec.tolerations ?? []).map(toleration),
   };
+  if (options.spout) out.spout = true;
   if (typeof spec.description === 'string') out.description = spec.description;
   if (project !== undefined) out.project = project;
   if (typeof t.user === 'string') {
@@ -61,10 +62,18 @@ export function buildService(spec: Obj, name: string, options: { follow?: boolea
   return out;
 }
 
+/** A patch as plain JSON: the spec's objects have no prototype, the model's are ordinary (own keys only). */
 function parsed(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : v;
+  return typeof v === 'string' ? JSON.parse(v) : plain(v);
 }
 
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, val]) => [k, plain(val)]));
+  return v;
+}
+
+/** A map of the user's own keys (`constructor` is a key like any other: fromEntries defines own properties). */
 function stringMap(v: unknown): Record<string, string> {
   if (!v || typeof v !== 'object') return {};
   return Object.fromEntries(Object.entries(v as Obj).map(([k, val]) => [k, String(val)]));
@@ -93,7 +102,8 @@ function resources(r: Obj): Resources {
 /** Pachyderm gives CPU as a number of cores (0.5); Kubernetes as a quantity ("500m"). */
 export function cpuQuantity(cpu: number | string): string {
   if (typeof cpu === 'string' && cpu.endsWith('m')) return cpu;
-  // At least 1m: a positive amount never rounds down to no CPU at all.
+  // At least 1m: a positive amount never rounds down to no CPU at all. The rules keep cpu at most a
+  // million cores, so the number is always written in digits (never 1e+21, never Infinity).
   const milli = Math.max(Math.round(Number(cpu) * 1000), 1);
   return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
 }

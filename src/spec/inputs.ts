@@ -1,5 +1,6 @@
 // Finds every input of a normalized spec, in any of its shapes (2.x pfs/atom/cross/union, the 1.4
 // pipeline inputs[], the 1.3 job inputs[].commit), as one flat list: a service sees them all at once.
+import { isObj, type Obj } from '../lib/objects.ts';
 
 export interface InputSite {
   /** JSON pointer of the input object (the pfs object, or the 1.x inputs[] item). */
@@ -20,8 +21,6 @@ export interface InputSite {
   globPointer: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function findInputs(spec: unknown): InputSite[] {

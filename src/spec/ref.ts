@@ -6,7 +6,11 @@
 //   master^ master^2 master~2 ancestors of a branch head or commit (pachd's ancestry syntax)
 //   master.1 master.-1        counting forward from the first commit of a branch
 
+import { quote } from '../lib/text.ts';
+
 export const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+/** The largest count pachd's ancestry syntax is given here (it reads them as Go ints; no history is longer). */
+const MAX_COUNT = 2147483647;
 const COMMIT_ID = /^[0-9a-fA-F]{32}$/;
 
 export type Ancestry =
@@ -33,7 +37,8 @@ export function parseRef(text: string): RefResult {
   const legacy = /^([^/]+)\/(\d+)$/.exec(text);
   if (legacy) {
     const [, branch, n] = legacy as unknown as [string, string, string];
-    if (!NAME_PATTERN.test(branch)) return bad(`"${branch}" is not a valid branch name`);
+    if (!NAME_PATTERN.test(branch)) return bad(`${quote(branch)} is not a valid branch name`);
+    if (n.length > 10 || Number(n) >= MAX_COUNT) return bad(`commit number ${quote(n)} is too large`);
     const count = Number(n) + 1;
     return {
       ok: true,
@@ -58,8 +63,8 @@ export function parseRef(text: string): RefResult {
   if (eq.length > 2) return bad('use at most one "=" (branch=commit)');
   if (eq.length === 2) {
     const [branch, commit] = eq as [string, string];
-    if (!NAME_PATTERN.test(branch)) return bad(`"${branch}" is not a valid branch name`);
-    if (!COMMIT_ID.test(commit)) return bad(`"${commit}" is not a commit id (32 hexadecimal characters)`);
+    if (!NAME_PATTERN.test(branch)) return bad(`${quote(branch)} is not a valid branch name`);
+    if (!COMMIT_ID.test(commit)) return bad(`${quote(commit)} is not a commit id (32 hexadecimal characters)`);
     ref.branch = branch;
     ref.commit = commit.toLowerCase();
   } else if (COMMIT_ID.test(base)) {
@@ -67,7 +72,7 @@ export function parseRef(text: string): RefResult {
   } else if (NAME_PATTERN.test(base)) {
     ref.branch = base;
   } else {
-    return bad(`"${base}" is neither a branch name (letters, digits, "_" and "-") nor a commit id (32 hex characters)`);
+    return bad(`${quote(base)} is neither a branch name (letters, digits, "_" and "-") nor a commit id (32 hex characters)`);
   }
 
   if (tail !== '') {
@@ -79,6 +84,8 @@ export function parseRef(text: string): RefResult {
 }
 
 function parseAncestry(tail: string): Ancestry | string {
+  const digits = /\d+/.exec(tail)?.[0];
+  if (digits !== undefined && (digits.length > 10 || Number(digits) > MAX_COUNT)) return `${quote(digits)} is too large a count`;
   const forward = /^\.(-?\d+)$/.exec(tail);
   if (forward) {
     const count = Number(forward[1]);
@@ -89,8 +96,8 @@ function parseAncestry(tail: string): Ancestry | string {
   if (counted) return { op: counted[1] as '^' | '~', count: Number(counted[2]) };
   const repeated = /^(\^+|~+)$/.exec(tail);
   if (repeated) return { op: tail[0] as '^' | '~', count: tail.length };
-  if (/^[\^~]+\d*$/.test(tail)) return `cannot mix "^" and "~" in "${tail}"`;
-  return `"${tail}" is not an ancestry suffix (use ^, ^N, ~N or .N)`;
+  if (/^[\^~]+\d*$/.test(tail)) return `cannot mix "^" and "~" in ${quote(tail)}`;
+  return `${quote(tail)} is not an ancestry suffix (use ^, ^N, ~N or .N)`;
 }
 
 /** The ref as pachctl and pachd take it after `repo@`. */

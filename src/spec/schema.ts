@@ -1,10 +1,12 @@
 // Structural validation with the JSON Schema in schemas/, compiled ahead of time by ajv (scripts/gen-sources.mjs)
 // so that no schema is compiled at start-up. ajv's errors become one plain sentence each.
+import { escapeSegment, parsePointer, valueAt } from '../lib/json-pointer.ts';
+import { quote } from '../lib/text.ts';
 import validateService, { schema } from './generated/validate-service.js';
 import type { Diagnostic } from './diagnostics.ts';
+import { displayPointer, locate, locatedAt } from './locate.ts';
 import { toCamelCase, type Normalized } from './normalize.ts';
 import { closest } from './suggest.ts';
-import { locate, valueAt } from './locate.ts';
 
 interface AjvError {
   instancePath: string;
@@ -28,6 +30,7 @@ const PATTERN_HINTS: Record<string, string> = {
   '#/properties/transform/properties/user/pattern': 'must be a numeric uid or uid:gid (Kubernetes runs containers by number, not by user name)',
   '#/properties/transform/properties/working_dir/pattern': 'must be an absolute path',
   '#/properties/transform/properties/secrets/items/properties/mount_path/pattern': 'must be an absolute path',
+  '#/properties/transform/properties/secrets/items/properties/key/pattern': 'is not a Secret key: letters, digits, "-", "_" and "." (it names a file: no "/")',
 };
 
 export function checkSchema(doc: Normalized, file: string): Diagnostic[] {
@@ -40,13 +43,14 @@ export function checkSchema(doc: Normalized, file: string): Diagnostic[] {
     errors
       .filter((e) => e.keyword === 'additionalProperties')
       .map((e) => {
-        const known = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, '/properties')) ?? {});
+        const known = knownFields(e.instancePath);
         return `${e.instancePath}/${closest(String(e.params.additionalProperty), known) ?? ''}`;
       }),
   );
   for (const err of errors) {
     // The rules say what a missing transform or service is for; the schema says it for editors.
     if (err.keyword === 'required' && err.instancePath === '' && ['transform', 'service'].includes(String(err.params.missingProperty))) continue;
+    if (err.schemaPath.startsWith('#/anyOf')) continue;
     if (err.keyword === 'required' && meant.has(`${err.instancePath}/${String(err.params.missingProperty)}`)) continue;
     const d = describe(err, doc, file);
     const id = `${d.position.line}:${d.position.column}:${d.message}`;
@@ -57,8 +61,7 @@ export function checkSchema(doc: Normalized, file: string): Diagnostic[] {
 }
 
 function describe(err: AjvError, doc: Normalized, file: string): Diagnostic {
-  const where = doc.locations.get(err.instancePath);
-  const display = where?.display ?? '';
+  const display = displayPointer(doc, err.instancePath) ?? '';
   const name = display || 'the spec';
   const value = valueAt(doc.value, err.instancePath);
   const style = (key: string) => (doc.camelCase ? toCamelCase(key) : key);
@@ -72,13 +75,14 @@ function describe(err: AjvError, doc: Normalized, file: string): Diagnostic {
   switch (err.keyword) {
     case 'additionalProperties': {
       const field = String(err.params.additionalProperty);
-      const pointer = `${err.instancePath}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      const written = doc.locations.get(pointer)?.display.split('.').pop() ?? field;
-      const known = Object.keys(schemaAt(err.schemaPath.replace(/\/additionalProperties$/, '/properties')) ?? {});
-      const guess = closest(written, known.map(style));
+      const pointer = `${err.instancePath}/${escapeSegment(field)}`;
+      const written = locatedAt(doc, pointer)?.written;
+      const name = typeof written === 'string' ? written : field;
+      const known = knownFields(err.instancePath);
+      const guess = closest(name, known.map(style));
       const inWhat = display ? ` in ${display}` : '';
       const hint = guess ? ` (did you mean "${guess}"?)` : '';
-      return { ...diag(`unknown field "${written}"${inWhat}${hint}`), position: locate(doc, pointer, 'key') };
+      return { ...diag(`unknown field ${quote(name)}${inWhat}${hint}`), position: locate(doc, pointer, 'key') };
     }
     case 'required': {
       const field = style(String(err.params.missingProperty));
@@ -119,13 +123,29 @@ function describe(err: AjvError, doc: Normalized, file: string): Diagnostic {
   }
 }
 
-function schemaAt(schemaPath: string): Record<string, unknown> | undefined {
-  let node: unknown = schema;
-  for (const part of schemaPath.replace(/^#\//, '').split('/')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+type Schema = Record<string, unknown>;
+
+/**
+ * The fields the schema knows for the object at an instance path. (ajv's schemaPath cannot say: its
+ * standalone code reports paths relative to each $def it compiled as a function of its own.)
+ */
+function knownFields(instancePath: string): string[] {
+  const defs = schema.$defs as Schema;
+  const resolve = (s: unknown): Schema | undefined => {
+    let current = s as Schema | undefined;
+    for (let i = 0; i < 16 && typeof current?.$ref === 'string'; i++) current = defs[current.$ref.replace('#/$defs/', '')] as Schema;
+    return current;
+  };
+  let node = resolve(schema);
+  for (const segment of parsePointer(instancePath)) {
+    if (!node) return [];
+    const properties = node.properties as Schema | undefined;
+    if (properties && Object.hasOwn(properties, segment)) node = resolve(properties[segment]);
+    else if (node.items) node = resolve(node.items);
+    else if (node.additionalProperties && typeof node.additionalProperties === 'object') node = resolve(node.additionalProperties);
+    else return [];
   }
-  return node as Record<string, unknown> | undefined;
+  return node?.properties ? Object.keys(node.properties) : [];
 }
 
 function typeWord(type: string): string {
@@ -140,6 +160,6 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   return String(value);
 }

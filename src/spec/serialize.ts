@@ -21,12 +21,14 @@ export function serializeSpec(s: ServiceSpec): Record<string, unknown> {
   if (s.replicas !== 1) out.parallelism_spec = { constant: s.replicas };
   if (s.inputs.length === 1) out.input = { pfs: pfs(s.inputs[0]!, s.project) };
   else if (s.inputs.length > 1) out.input = { cross: s.inputs.map((i) => ({ pfs: pfs(i, s.project) })) };
-  out.service = {
+  const service = {
     internal_port: s.port.internal,
     ...(s.port.external !== undefined ? { external_port: s.port.external } : {}),
     type: s.port.type,
     ...(s.inputs.some((i) => i.follow) ? { on_new_data: s.onNewData } : {}),
   };
+  if (s.spout) out.spout = { service };
+  else out.service = service;
   if (s.resources.requests) out.resource_requests = resources(s.resources.requests);
   if (s.resources.limits) out.resource_limits = resources(s.resources.limits);
   if (s.sidecarResources.requests) out.sidecar_resource_requests = resources(s.sidecarResources.requests);

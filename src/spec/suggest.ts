@@ -13,18 +13,25 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Longer words are never a typo of a field name (and comparing them would cost their length squared). */
+const MAX_WORD = 64;
+
 /** The closest candidate, if it is close enough to be what the user meant. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_WORD) return undefined;
   const w = word.toLowerCase().replace(/[_-]/g, '');
+  const limit = Math.max(2, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
-    const score = editDistance(w, c.toLowerCase().replace(/[_-]/g, ''));
+    const candidate = c.toLowerCase().replace(/[_-]/g, '');
+    // The distance is at least the difference of the lengths: skip what cannot be close enough.
+    if (candidate.length > MAX_WORD || Math.abs(candidate.length - w.length) > limit) continue;
+    const score = editDistance(w, candidate);
     if (score < bestScore) {
       best = c;
       bestScore = score;
     }
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
   return best !== undefined && bestScore <= limit ? best : undefined;
 }

@@ -3,13 +3,13 @@
 const NO_OUTPUT = 'a service writes no output commit';
 const NO_DATUMS = 'a service sees each input whole, as one datum that never finishes';
 const WHOLE = 'a service checks each input out whole at /pfs/<name>';
+const NO_JOBS = 'a service runs no jobs';
 
 export const UNSUPPORTED_TOP: Record<string, string> = {
   s3_out: `${NO_OUTPUT}, so there is nothing to expose over S3 (Pachyderm refuses s3_out on services too)`,
   output_branch: `${NO_OUTPUT}, so it has no output branch`,
   egress: `${NO_OUTPUT}, so there is nothing to send out`,
   salt: `salt tells a pipeline's output commits apart; ${NO_OUTPUT}`,
-  spout: 'a spout pushes data into Pachyderm; pachsvc runs services that read it (move spout.service to the top level)',
   datum_timeout: `${NO_DATUMS}: there are no datums to time out`,
   datum_tries: `${NO_DATUMS}: there are no datums to retry (Kubernetes restarts a service whose process exits)`,
   datum_set_spec: `${NO_DATUMS}: there are no datum sets`,
@@ -29,6 +29,19 @@ export const UNSUPPORTED_TOP: Record<string, string> = {
   tf_job: 'TFJob specs are not supported: pachsvc runs one container image',
   determined: 'Determined specs are not supported: pachsvc runs one container image',
   maximum_expected_uptime: 'Kubernetes keeps a service up until it is deleted; there is no expected uptime to enforce',
+  // Retired in Pachyderm 1.x (and fields pachd set on 1.x jobs, found in specs copied from `inspect --raw`).
+  resource_spec: 'resource_spec (Pachyderm 1.5-1.6) was renamed resource_requests in 1.7: write resource_requests, with the same fields',
+  incremental: `incremental (Pachyderm 1.5-1.7) made jobs process only new data; ${NO_DATUMS}`,
+  batch: 'batch (Pachyderm 1.6-1.9) kept workers only while a pipeline had jobs; a service runs until it is deleted',
+  scale_down_threshold: 'scale_down_threshold (Pachyderm 1.5-1.9) scaled idle workers down; a service keeps its replicas running',
+  gc_policy: "gc_policy (Pachyderm 1.3-1.4) cleaned up finished jobs' pods; a service's pods run until it is deleted",
+  parent_job: `parent_job (Pachyderm 1.3-1.6 jobs) made a job build on its parent's output; ${NO_JOBS}`,
+  pipeline_version: 'pipeline_version (Pachyderm 1.4-1.6 jobs) was set by pachd, not by a spec',
+  output_repo: `output_repo (Pachyderm 1.4-1.6 jobs) named where a job's output went; ${NO_OUTPUT}`,
+  output_commit: `output_commit (Pachyderm 1.7-1.13 jobs) was set by pachd; ${NO_OUTPUT}`,
+  new_branch: 'new_branch (Pachyderm 1.5-1.6 jobs) was set by pachd, not by a spec',
+  no_archive: `no_archive (Pachyderm 1.3) kept a pipeline's earlier output on update; ${NO_OUTPUT}`,
+  force: `force (Pachyderm 1.3 jobs) re-ran a job on data it had processed; ${NO_JOBS}`,
 };
 
 export const UNSUPPORTED_TRANSFORM: Record<string, string> = {
@@ -39,6 +52,7 @@ export const UNSUPPORTED_TRANSFORM: Record<string, string> = {
   debug: 'there is no Pachyderm worker to debug; read the service with `pachsvc logs`',
   dockerfile: 'pachsvc runs an existing image: build and push it first, then name it in image',
   build: 'pachsvc runs an existing image: build and push it first, then name it in image',
+  overwrite: `overwrite (Pachyderm 1.3) made a job replace its output instead of adding to it; ${NO_OUTPUT}`,
 };
 
 export const UNSUPPORTED_INPUT: Record<string, string> = {
@@ -57,12 +71,13 @@ export const UNSUPPORTED_PFS: Record<string, string> = {
   outer_join: `outer_join belongs to join inputs; ${WHOLE}`,
   group_by: `group_by belongs to group inputs; ${WHOLE}`,
   reference: 'reference inputs are not supported: a service needs the data itself',
-  propagation_spec: 'propagation_spec decides which commits trigger jobs; a service runs no jobs',
+  propagation_spec: `propagation_spec decides which commits trigger jobs; ${NO_JOBS}`,
+  from_commit: 'from_commit (Pachyderm 1.5-1.6) skipped the commits a pipeline had processed; a service serves the commit named by branch or commit',
 };
 
 export const UNSUPPORTED_LEGACY_INPUT: Record<string, string> = {
   method: `method partitions an input among workers; ${WHOLE}`,
-  run_empty: `run_empty decides whether empty commits start a job; a service runs no jobs`,
+  run_empty: `run_empty decides whether empty commits start a job; ${NO_JOBS}`,
   lazy: UNSUPPORTED_PFS.lazy!,
   from: 'from limits which commits a pipeline processes; a service serves the one commit named by id or branch',
 };
@@ -73,4 +88,9 @@ export const UNSUPPORTED_PARALLELISM: Record<string, string> = {
 
 export const UNSUPPORTED_SERVICE: Record<string, string> = {
   annotations: 'service.annotations moved to metadata.annotations in Pachyderm 1.10: put them there (they are copied onto the Service)',
+};
+
+export const UNSUPPORTED_SPOUT: Record<string, string> = {
+  overwrite: "overwrite (Pachyderm 1.9-1.13 spouts) replaced the spout's output commit; pachsvc makes no spout output",
+  marker: "marker (Pachyderm 1.10-1.13 spouts) kept a spout's place in its output repo; pachsvc makes no spout output",
 };

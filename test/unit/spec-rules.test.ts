@@ -30,7 +30,7 @@ describe('reading the file', () => {
 
   test('a duplicate key in YAML', async () => {
     const text = 'service:\n  internal_port: 80\n  internal_port: 81\n';
-    assert.equal(await problem(text, 'spec.yaml'), 'spec.yaml:3:3: invalid YAML: map keys must be unique');
+    assert.equal(await problem(text, 'spec.yaml'), 'spec.yaml:3:3: duplicate field "internal_port"');
   });
 
   test('the same field under both spellings, at the second, naming the first', async () => {
@@ -54,7 +54,8 @@ describe('reading the file', () => {
 
   test('an empty file, a list, YAML aliases and merge keys', async () => {
     assert.equal(await problem('# nothing\n', 'spec.yaml'), 'spec.yaml:1:1: the spec is empty');
-    assert.equal(await problem('[]'), 'spec.json:1:1: the spec must be an object, not a list');
+    assert.equal(await problem('[]'), 'spec.json:1:1: the list of specs is empty');
+    assert.equal(await problem('[[]]'), 'spec.json:1:2: the spec must be an object, not a list');
     assert.equal(
       await problem('x: &a {k: 1}\ny: *a\n', 'spec.yaml'),
       'spec.yaml:2:4: YAML aliases (*name) are not supported in specs',
@@ -84,8 +85,8 @@ describe('schema', () => {
   });
 
   test('a missing required field, in each spelling', async () => {
-    const text = json(spec({ transform: { cmd: ['sh'] } }));
-    assert.equal(await problem(text), `spec.json:${at(text, '"transform"')}: transform is missing the required field "image"`);
+    const text = json(spec({ input: { pfs: { glob: '/' } } }));
+    assert.equal(await problem(text), `spec.json:${at(text, '"pfs"')}: input.pfs is missing the required field "repo"`);
     const camel = 'pipeline:\n  name: x\ntransform:\n  image: i\n  imagePullSecrets: []\nservice:\n  externalPort: 30001\n';
     assert.equal(await problem(camel, 'spec.yaml'), 'spec.yaml:6:1: service is missing the required field "internalPort"');
   });
@@ -95,19 +96,20 @@ describe('schema', () => {
       await problem(json(spec({ transform: undefined }))),
       'spec.json:1:1: missing the required field "transform": it names the image to run (transform: {image: …})',
     );
+    // Without a service, it is a batch pipeline: pachctl's to create.
     assert.equal(
       await problem(json(spec({ service: undefined }))),
-      'spec.json:1:1: missing the required field "service": it makes the spec a service, and gives the port it listens on (service: {internal_port: …})',
+      'spec.json:1:1: pipeline "svc" has no service section: pachsvc runs services; create batch pipelines with pachctl',
     );
     assert.equal(
       await problem('pipeline:\n  name: x\ntransform:\n  image: i\n  workingDir: /w\n', 'spec.yaml'),
-      'spec.yaml:1:1: missing the required field "service": it makes the spec a service, and gives the port it listens on (service: {internalPort: …})',
+      'spec.yaml:1:1: pipeline "x" has no service section: pachsvc runs services; create batch pipelines with pachctl',
     );
   });
 
   test('a value of the wrong type', async () => {
-    const text = withService({ internal_port: '8080' });
-    assert.equal(await problem(text), `spec.json:${at(text, '"8080"')}: service.internal_port must be a whole number, not "8080"`);
+    const text = withService({ internal_port: 'eighty' });
+    assert.equal(await problem(text), `spec.json:${at(text, '"eighty"')}: service.internal_port must be a whole number, not "eighty"`);
     const cmd = withTransform({ cmd: 'python app.py' });
     assert.equal(await problem(cmd), `spec.json:${at(cmd, '"python app.py"')}: transform.cmd must be a list, not "python app.py"`);
   });
@@ -200,10 +202,10 @@ describe('service rules', () => {
     const text = withPfs({ glob: '/*' });
     assert.equal(
       await problem(text),
-      `spec.json:${at(text, '"/*"')}: glob "/*" would split data into several datums; a service sees its input whole, as one datum: use "/"`,
+      `spec.json:${at(text, '"/*"')}: glob "/*" would split "data" into several datums; a service sees its input whole, as one datum: use "/"`,
     );
     const legacy = json(spec({ input: undefined, inputs: [{ repo: { name: 'old' }, glob: '/*/*' }] }));
-    assert.match(await problem(legacy), new RegExp(`^spec\\.json:${at(legacy, '"/*/*"')}: glob "/\\*/\\*" would split old into several datums`));
+    assert.match(await problem(legacy), new RegExp(`^spec\\.json:${at(legacy, '"/*/*"')}: glob "/\\*/\\*" would split "old" into several datums`));
   });
 
   test('secrets: env_var needs key, key needs env_var, not both mount_path and env_var, not neither', async () => {
@@ -243,10 +245,10 @@ describe('service rules', () => {
     assert.deepEqual(await problems(text), [
       `spec.json:${at(text, '"app.kubernetes.io/name"')}: ${reserved('app.kubernetes.io/name')}`,
       `spec.json:${at(text, '"app.kubernetes.io/managed-by"')}: ${reserved('app.kubernetes.io/managed-by')}`,
-      `spec.json:${at(text, '"bad key"')}: "bad key" is not a valid label key (an optional DNS prefix and "/", then letters, digits, "-", "_" and ".")`,
-      `spec.json:${at(text, '"not ok!"')}: label "ok" has an invalid value "not ok!": at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
-      `spec.json:${at(text, `"${'x'.repeat(64)}"`)}: label "long" has an invalid value "${'x'.repeat(64)}": at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
-      `spec.json:${at(text, '"/nope"')}: "/nope" is not a valid annotation key (an optional DNS prefix and "/", then letters, digits, "-", "_" and ".")`,
+      `spec.json:${at(text, '"bad key"')}: "bad key" is not a valid label key: use an optional DNS prefix and "/", then letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
+      `spec.json:${at(text, '"not ok!"')}: label "ok" has an invalid value "not ok!": use letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
+      `spec.json:${at(text, `"${'x'.repeat(64)}"`)}: label "long" has an invalid value "${'x'.repeat(64)}": it is 64 characters long, and Kubernetes allows 63`,
+      `spec.json:${at(text, '"/nope"')}: "/nope" is not a valid annotation key: its prefix (before "/") must be a DNS subdomain: lower-case letters, digits, "-" and ".", at most 253 characters`,
     ]);
   });
 
@@ -273,14 +275,17 @@ describe('service rules', () => {
       { op: 'remove', path: '/ok' },
     ];
     const text = json(spec({ pod_patch: ops }));
-    const where = at(text, '[{"op"');
+    // Each at its operation, or at the field of it that is wrong.
     assert.deepEqual(await problems(text), [
-      `spec.json:${where}: pod_patch operation 0: "op" must be one of add, remove, replace, move, copy, test`,
-      `spec.json:${where}: pod_patch operation 1: "path" must be a JSON pointer such as /containers/0/env`,
-      `spec.json:${where}: pod_patch operation 2: "replace" needs a "value"`,
-      `spec.json:${where}: pod_patch operation 3: "move" needs a "from" JSON pointer`,
-      `spec.json:${where}: pod_patch operation 4: must be an object like {"op": "add", "path": "/…", "value": …}`,
+      `spec.json:${at(text, '"frob"')}: pod_patch operation 0: "op" must be one of add, remove, replace, move, copy, test`,
+      `spec.json:${at(text, '"a"')}: pod_patch operation 1: "path" must be a JSON pointer such as /containers/0/env`,
+      `spec.json:${at(text, '{"op":"replace"')}: pod_patch operation 2: "replace" needs a "value"`,
+      `spec.json:${at(text, '{"op":"move"')}: pod_patch operation 3: "move" needs a "from" JSON pointer`,
+      `spec.json:${at(text, '"remove /a"')}: pod_patch operation 4: must be an object like {"op": "add", "path": "/…", "value": …}`,
     ]);
+    // In Pachyderm's string form, at the string.
+    const string = json(spec({ pod_patch: JSON.stringify(ops.slice(0, 1)) }));
+    assert.equal(await problem(string), `spec.json:${at(string, '"[{')}: pod_patch operation 0: "op" must be one of add, remove, replace, move, copy, test`);
   });
 });
 
@@ -294,8 +299,8 @@ describe('commit references', () => {
       [{ commit: 'xyz' }, '"xyz"', 'input.pfs.commit "xyz" is not a commit id (32 hexadecimal characters); to name a branch, use branch'],
       [{ branch: 'dev', commit: 'abc' }, '"abc"', 'input.pfs.commit "dev=abc" is not a commit reference: "abc" is not a commit id (32 hexadecimal characters)'],
       [{ branch: 'master^', commit: COMMIT_A }, '"master^"', 'with commit, branch must be a plain branch name, not "master^"'],
-      [{ branch: 'master~1', follow: true }, 'true', 'follow keeps data on the newest commit of its branch, so its reference must be the branch alone, not "master~1"'],
-      [{ commit: COMMIT_A, follow: true }, 'true', `follow keeps data on the newest commit of its branch, but "${COMMIT_A}" names no branch`],
+      [{ branch: 'master~1', follow: true }, 'true', 'follow keeps "data" on the newest commit of its branch, so its reference must be the branch alone, not "master~1"'],
+      [{ commit: COMMIT_A, follow: true }, 'true', `follow keeps "data" on the newest commit of its branch, but "${COMMIT_A}" names no branch`],
     ];
     for (const [pfs, needle, message] of cases) {
       const text = withPfs(pfs);

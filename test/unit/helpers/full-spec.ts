@@ -45,7 +45,7 @@ export const FULL_MODEL: ServiceSpec = {
   nodeSelector: { 'kubernetes.io/os': 'linux' },
   priorityClassName: 'high',
   tolerations: [
-    { key: 'gpu', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 },
+    { key: 'gpu', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
     { key: 'zone', operator: 'Equal', value: 'a' },
   ],
   podSpec: { hostNetwork: true },
@@ -83,7 +83,7 @@ export const FULL_SNAKE = {
   metadata: { labels: { team: 'data' }, annotations: { 'example.com/owner': 'ops' } },
   scheduling_spec: { node_selector: { 'kubernetes.io/os': 'linux' }, priority_class_name: 'high' },
   tolerations: [
-    { key: 'gpu', operator: 'EXISTS', effect: 'NO_SCHEDULE', toleration_seconds: 60 },
+    { key: 'gpu', operator: 'EXISTS', effect: 'NO_EXECUTE', toleration_seconds: 60 },
     { key: 'zone', operator: 'EQUAL', value: 'a', effect: 'ALL_EFFECTS' },
   ],
   pod_spec: '{"hostNetwork": true}',
@@ -151,7 +151,7 @@ schedulingSpec:
     kubernetes.io/os: linux
   priorityClassName: high
 tolerations:
-  - {key: gpu, operator: EXISTS, effect: NO_SCHEDULE, tolerationSeconds: 60}
+  - {key: gpu, operator: EXISTS, effect: NO_EXECUTE, tolerationSeconds: 60}
   - {key: zone, operator: EQUAL, value: a, effect: ALL_EFFECTS}
 podSpec: '{"hostNetwork": true}'
 podPatch: '[{"op": "add", "path": "/dnsPolicy", "value": "None"}]'
