@@ -346,6 +346,8 @@ describe('pod_spec and pod_patch', () => {
     assert.equal(r.pod.dnsPolicy, 'None');
     assert.equal(r.pod.hostNetwork, undefined);
     assert.equal(r.env('service').ADDED, 'yes');
+    // Nothing of pachsvc's pod was undone.
+    assert.deepEqual(r.warnings, []);
   });
 
   test('a pod_patch that cannot apply throws a PatchError naming the operation', async () => {

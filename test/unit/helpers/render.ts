@@ -1,6 +1,6 @@
 // Rendering in tests: the fixed options the goldens use, and typed ways into the objects rendered.
 import assert from 'node:assert/strict';
-import { defaultPachdAddress, renderService, type KubeObject, type RenderOptions } from '../../../src/render/index.ts';
+import { defaultPachdAddress, renderWithNotes, type KubeObject, type RenderOptions, type RenderWarning } from '../../../src/render/index.ts';
 import type { ServiceSpec } from '../../../src/spec/model.ts';
 
 export const OPTIONS: RenderOptions = {
@@ -13,6 +13,8 @@ type Obj = Record<string, any>;
 
 export interface Rendered {
   objects: KubeObject[];
+  /** What pod_spec and pod_patch undid of pachsvc's pod. */
+  warnings: RenderWarning[];
   deployment: Obj;
   kubeService: Obj;
   pod: Obj;
@@ -23,7 +25,7 @@ export interface Rendered {
 }
 
 export function render(service: ServiceSpec, options: Partial<RenderOptions> = {}): Rendered {
-  const objects = renderService(service, { ...OPTIONS, ...options });
+  const { objects, warnings } = renderWithNotes(service, { ...OPTIONS, ...options });
   const [deployment, kubeService] = objects as unknown as [Obj, Obj];
   assert.equal(deployment.kind, 'Deployment');
   assert.equal(kubeService.kind, 'Service');
@@ -36,5 +38,5 @@ export function render(service: ServiceSpec, options: Partial<RenderOptions> = {
   };
   const env = (name: string) =>
     Object.fromEntries(((container(name).env ?? []) as Obj[]).map((e) => [e.name, 'valueFrom' in e ? { valueFrom: e.valueFrom } : e.value]));
-  return { objects, deployment, kubeService, pod, container, env };
+  return { objects, warnings, deployment, kubeService, pod, container, env };
 }
