@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
-import { ClusterError, fromResponse, notJson } from './errors.ts';
+import { ClusterError, duration, fromResponse, notJson } from './errors.ts';
 import { quote } from '../lib/text.ts';
 import { exchange, readAll, type Limits } from './transport.ts';
 import type { KubeObject, Table } from './types.ts';
@@ -189,6 +189,8 @@ export class Cluster {
   private async send(method: string, path: string, options: RequestOptions, stream: boolean): Promise<http.IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    // As client-go: with --request-timeout the server is told too, and gives up on the request with us.
+    if (this.limits.requestMs > 0) url.searchParams.set('timeout', duration(this.limits.requestMs));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string | string[] | number> = {
       ...this.config.headers,

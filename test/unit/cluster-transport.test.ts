@@ -86,44 +86,58 @@ function expect(e: ClusterError, reason: ClusterReason, message: RegExp): void {
 
 const pods = (c: Cluster) => c.table(KINDS.Pod, 'default', {});
 
+interface LimitCase {
+  what: string;
+  server: () => Promise<StubServer>;
+  /** The server speaks TLS with the test certificate (skipped without openssl). */
+  tls?: boolean;
+  options: ConnectOptions;
+  /** The limit expected to end it, for the wide bound on when it ends (under twice it plus a second). */
+  limitMs: number;
+  message: RegExp;
+}
+
+/** `list`'s first request against the server ends with a Timeout naming the limit and the phase, near the limit. */
+function limitTest(c: LimitCase): void {
+  test(c.what, async (t) => {
+    if (c.tls && !tls) return t.skip('no openssl');
+    const server = await keep(c.server());
+    const cluster = await connect(server.url, c.options);
+    const { error, ms } = await failsWith(() => pods(cluster));
+    cluster.close();
+    expect(error, 'Timeout', c.message);
+    assert.ok(ms < 2 * c.limitMs + 1000, `ended after ${ms} ms`);
+  });
+}
+
 describe('--request-timeout is one deadline for the whole request', () => {
-  test('a TLS port that accepts and never speaks: "no TLS handshake", at the deadline (not twice it)', async () => {
-    const silent = await keep(startSilentServer());
-    const c = await connect(silent.url, { requestTimeoutMs: 1000 });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /^Unable to connect to the server: the request to 127\.0\.0\.1:\d+ timed out after 1s \(--request-timeout\): no TLS handshake$/);
-    assert.ok(ms < 2 * 1000 + 1000, `ended after ${ms} ms`);
-  });
-
-  test('a port that never accepts: "no connection"', async () => {
-    const never = await keep(startNeverAcceptingServer());
-    const c = await connect(never.url, { requestTimeoutMs: 1000 });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 1s \(--request-timeout\): no connection$/);
-    assert.ok(ms < 3000, `ended after ${ms} ms`);
-  });
-
-  test('a server that takes the request and never answers: "no answer"', async (t) => {
-    if (!tls) return t.skip('no openssl');
-    const server = await keep(startHttpServer(mute(), tls));
-    const c = await connect(server.url, { requestTimeoutMs: 1000 });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 1s \(--request-timeout\): no answer$/);
-    assert.ok(ms < 3000, `ended after ${ms} ms`);
-  });
-
-  test('headers, then a byte a second: "answer incomplete" (an idle timer would wait for ever)', async (t) => {
-    if (!tls) return t.skip('no openssl');
-    const server = await keep(startHttpServer(trickling(), tls));
-    const c = await connect(server.url, { requestTimeoutMs: 1500 });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 1\.5s \(--request-timeout\): answer incomplete$/);
-    assert.ok(ms < 2 * 1500 + 1000, `ended after ${ms} ms`);
-  });
+  const limitCases: LimitCase[] = [
+    {
+      what: 'a TLS port that accepts and never speaks: "no TLS handshake", at the deadline (not twice it)',
+      server: startSilentServer,
+      options: { requestTimeoutMs: 1000 },
+      limitMs: 1000,
+      message: /^Unable to connect to the server: the request to 127\.0\.0\.1:\d+ timed out after 1s \(--request-timeout\): no TLS handshake$/,
+    },
+    { what: 'a port that never accepts: "no connection"', server: startNeverAcceptingServer, options: { requestTimeoutMs: 1000 }, limitMs: 1000, message: /timed out after 1s \(--request-timeout\): no connection$/ },
+    {
+      what: 'a server that takes the request and never answers: "no answer"',
+      server: () => startHttpServer(mute(), tls),
+      tls: true,
+      options: { requestTimeoutMs: 1000 },
+      limitMs: 1000,
+      message: /timed out after 1s \(--request-timeout\): no answer$/,
+    },
+    {
+      what: 'headers, then a byte a second: "answer incomplete" (an idle timer would wait for ever)',
+      server: () => startHttpServer(trickling(), tls),
+      tls: true,
+      options: { requestTimeoutMs: 1500 },
+      limitMs: 1500,
+      message: /timed out after 1\.5s \(--request-timeout\): answer incomplete$/,
+    },
+  ];
+  limitCases.forEach(limitTest);
 
   test('a stream (logs -f) is bounded too, as kubectl bounds it (client-go http.Client.Timeout)', async () => {
     const server = await keep(startHttpServer(logLines()));
@@ -153,40 +167,31 @@ describe('without --request-timeout, default limits end every request', () => {
     c.close();
   });
 
-  test('a TLS port that accepts and never speaks (a stopped API server): the TLS handshake limit', async () => {
-    const silent = await keep(startSilentServer());
-    const c = await connect(silent.url, { limits: { tlsHandshakeMs: 700 } });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 700ms \(the TLS handshake limit\): no TLS handshake$/);
-    assert.ok(ms < 2 * 700 + 1000, `ended after ${ms} ms`);
-  });
-
-  test('the TLS handshake limit holds under a longer --request-timeout too (as client-go\'s)', async () => {
-    const silent = await keep(startSilentServer());
-    const c = await connect(silent.url, { requestTimeoutMs: 60_000, limits: { tlsHandshakeMs: 700 } });
-    const { error } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /\(the TLS handshake limit\): no TLS handshake$/);
-  });
-
-  test('a port that never accepts: the connect limit', async () => {
-    const never = await keep(startNeverAcceptingServer());
-    const c = await connect(never.url, { limits: { connectMs: 700 } });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 700ms \(the connect limit\): no connection$/);
-    assert.ok(ms < 2 * 700 + 1000, `ended after ${ms} ms`);
-  });
-
-  test('a trickling answer: the answer limit', async () => {
-    const server = await keep(startHttpServer(trickling()));
-    const c = await connect(server.url, { limits: { answerMs: 1200 } });
-    const { error, ms } = await failsWith(() => pods(c));
-    c.close();
-    expect(error, 'Timeout', /timed out after 1\.2s \(the default limit for an answer; --request-timeout sets another\): answer incomplete$/);
-    assert.ok(ms < 2 * 1200 + 1000, `ended after ${ms} ms`);
-  });
+  const limitCases: LimitCase[] = [
+    {
+      what: 'a TLS port that accepts and never speaks (a stopped API server): the TLS handshake limit',
+      server: startSilentServer,
+      options: { limits: { tlsHandshakeMs: 700 } },
+      limitMs: 700,
+      message: /timed out after 700ms \(the TLS handshake limit\): no TLS handshake$/,
+    },
+    {
+      what: "the TLS handshake limit holds under a longer --request-timeout too (as client-go's)",
+      server: startSilentServer,
+      options: { requestTimeoutMs: 60_000, limits: { tlsHandshakeMs: 700 } },
+      limitMs: 700,
+      message: /\(the TLS handshake limit\): no TLS handshake$/,
+    },
+    { what: 'a port that never accepts: the connect limit', server: startNeverAcceptingServer, options: { limits: { connectMs: 700 } }, limitMs: 700, message: /timed out after 700ms \(the connect limit\): no connection$/ },
+    {
+      what: 'a trickling answer: the answer limit',
+      server: () => startHttpServer(trickling()),
+      options: { limits: { answerMs: 1200 } },
+      limitMs: 1200,
+      message: /timed out after 1\.2s \(the default limit for an answer; --request-timeout sets another\): answer incomplete$/,
+    },
+  ];
+  limitCases.forEach(limitTest);
 
   test('a stream is not cut once its headers came (a quiet logs -f is healthy)', async () => {
     const server = await keep(startHttpServer(logLines()));
@@ -365,6 +370,13 @@ describe('server-side apply is one PATCH over the lean path', () => {
     const { error } = await failsWith(() => c.apply(deployment(live.metadata.resourceVersion), 'default', { dryRun: false, force: true }));
     expect(error, 'Conflict', /^Error from server \(Conflict\): Operation cannot be fulfilled on deployments "web": the object has been modified/);
     assert.equal(error.status, 409);
+    c.close();
+  });
+
+  test('with --request-timeout the server is told, as client-go tells it (timeout=…)', async () => {
+    const c = await Cluster.connect({ kubeconfig: stub.kubeconfig, requestTimeoutMs: 90_000 });
+    await c.apply(deployment(), 'default', { dryRun: true, force: true });
+    assert.equal(stub.requests.at(-1)?.query.toString(), 'fieldManager=pachsvc&fieldValidation=Strict&force=true&dryRun=All&timeout=1m30s');
     c.close();
   });
 
