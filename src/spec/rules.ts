@@ -123,6 +123,10 @@ function checkInputs(spec: Obj, r: Reporter): void {
       names.set(site.name, site.pointer);
     }
     checkInputName(site.name, site.namePointer, r);
+    // (A repo that is also the input's name is refused once, as the name.)
+    if (site.repo.startsWith('-') && site.repo !== site.name) {
+      r.error(site.repoPointer, `repo ${quote(site.repo)} cannot start with "-": pachctl would read ${quote(`${site.repo}@…`)} as an option`);
+    }
 
     if (site.glob !== undefined && site.glob !== '/') {
       r.error(
@@ -247,7 +251,8 @@ function checkSecrets(secrets: unknown[], r: Reporter): void {
       const problem = envNameProblem(s.env_var);
       if (problem) r.error(`${p}/env_var`, `${quote(s.env_var)} cannot be an environment variable: ${problem}`);
     }
-    if (typeof s.key === 'string') {
+    // (The schema says what characters a key has; here, what else Kubernetes refuses.)
+    if (typeof s.key === 'string' && /^[-._a-zA-Z0-9]+$/.test(s.key)) {
       const problem = secretKeyProblem(s.key);
       if (problem) r.error(`${p}/key`, `secret key ${quote(s.key)} is not valid: ${problem}`);
     }

@@ -50,12 +50,6 @@ export async function readDocuments(text: string, file: string): Promise<SourceD
   return docs;
 }
 
-/** The one spec of a file (the single-spec reader of earlier callers). */
-export async function readSource(text: string, file: string): Promise<SourceNode> {
-  const docs = await readDocuments(text, file);
-  return docs[0]!.node;
-}
-
 function fail(file: string, at: Position, message: string): never {
   throw new SpecError([{ severity: 'error', file, position: at, message }]);
 }
@@ -185,7 +179,9 @@ function readYaml(text: string, file: string, yaml: YamlModule): SourceDocument[
   // are found below, in linear time (the yaml package's own check is quadratic).
   const composer = new Composer({ schema: 'core', merge: false, uniqueKeys: false });
   const docs: Document.Parsed[] = [...composer.compose(tokens, false)];
-  const real = docs.filter((d) => d.contents !== null || d.errors.length > 0);
+  // An empty document (between two `---`, or only comments) holds no spec; `--- ~` holds a null one.
+  const empty = (node: unknown) => node === null || (yaml.isScalar(node) && node.value === null && node.source === '' && node.tag === undefined);
+  const real = docs.filter((d) => !empty(d.contents) || d.errors.length > 0);
   for (const doc of real) {
     const problem = doc.errors[0];
     if (problem) fail(file, pos(problem.pos[0]), `invalid YAML: ${yamlMessage(problem.message)}`);

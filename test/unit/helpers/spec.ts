@@ -1,7 +1,7 @@
 // Loading specs in tests: a minimal valid spec to vary, and the problems of a broken one as the CLI prints them.
 import assert from 'node:assert/strict';
 import { SpecError, formatDiagnostic } from '../../../src/spec/diagnostics.ts';
-import { loadSpec, type LoadOptions, type LoadedSpec } from '../../../src/spec/load.ts';
+import { loadSpec, loadSpecs, type LoadOptions, type LoadedFile, type LoadedSpec } from '../../../src/spec/load.ts';
 import type { ServiceSpec } from '../../../src/spec/model.ts';
 
 export const COMMIT_A = '0123456789abcdef0123456789abcdef';
@@ -33,6 +33,22 @@ export function load(text: string, file = 'spec.json', options: Omit<LoadOptions
 
 export async function service(text: string, file = 'spec.json', options: Omit<LoadOptions, 'file'> = {}): Promise<ServiceSpec> {
   return (await load(text, file, options)).service;
+}
+
+/** Every spec of a file (loadSpecs). */
+export function loadAll(text: string, file = 'specs.yaml', options: Omit<LoadOptions, 'file'> = {}): Promise<LoadedFile> {
+  return loadSpecs(text, { file, ...options });
+}
+
+/** The `file:line:col: message` lines of a file of specs that must not load. */
+export async function fileProblems(text: string, file = 'specs.yaml', options: Omit<LoadOptions, 'file'> = {}): Promise<string[]> {
+  try {
+    await loadSpecs(text, { file, ...options });
+  } catch (err) {
+    if (err instanceof SpecError) return err.diagnostics.map(formatDiagnostic);
+    throw err;
+  }
+  assert.fail(`the file loaded, but it should not have:\n${text.slice(0, 2000)}`);
 }
 
 /** The `file:line:col: message` lines of a spec that must not load. */
