@@ -21,9 +21,9 @@ export type EnvVar = { name: string; value?: string; valueFrom?: Record<string, 
 export interface RenderOptions {
   /** The checkout image: `pachyderm/pachctl:<version>`. */
   pachctlImage: string;
-  /** Where checkout containers reach pachd (`PACHD_ADDRESS`). */
+  /** Where checkout and follow containers, and a spout-service, reach pachd (`PACHD_ADDRESS`). */
   pachdAddress: string;
-  /** A Secret holding a Pachyderm auth token for the checkout containers. */
+  /** A Secret holding a Pachyderm auth token for the checkout and follow containers (and a spout-service's `PACH_TOKEN`). */
   authSecret?: { name: string; key: string };
   /** Set metadata.namespace on every object (render -n); left out otherwise. */
   namespace?: string;
