@@ -91,7 +91,7 @@ function parseStatus(body: unknown): Status | undefined {
  */
 export function fromResponse(code: number, contentType: string | undefined, body: string, server: string): ClusterError {
   const status = statusOf(body);
-  if (status || code === 401) return fromStatus(code, status ?? body, server);
+  if (status || code === 401) return fromStatus(code, status, server);
   const what = `HTTP ${code}, ${contentType ? mediaType(contentType) : 'no content type'}`;
   if (code >= 500) {
     // The API server's own panic handler answers 500 in plain text: a server error, not a stranger.
@@ -111,7 +111,7 @@ function notKubernetes(server: string, what: string, code: number): ClusterError
 
 /** The body as a Kubernetes Status (`{"kind":"Status",…}`), or undefined. */
 export function statusOf(body: string): Status | undefined {
-  if (!body.startsWith('{') && !/^\s*\{/.test(body)) return undefined;
+  if (!/^\s*\{/.test(body)) return undefined;
   try {
     const parsed = JSON.parse(body) as Status;
     return parsed && typeof parsed === 'object' && parsed.kind === 'Status' ? parsed : undefined;
@@ -129,7 +129,7 @@ function quoteIfOdd(text: string): string {
 }
 
 function excerpt(body: string): string {
-  const line = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = body.slice(0, 2000).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return line === '' ? '' : `: ${quote(line, 120)}`;
 }
 

@@ -283,7 +283,7 @@ describe('answers that are not the API server\'s', () => {
     ['an HTML page with 200', 200, 'text/html', '<html>welcome</html>', 'NotKubernetes', /is not a Kubernetes API server \(HTTP 200, text\/html\)$/],
     ['a 403 page from a proxy', 403, 'text/html', '<h1>Forbidden</h1>', 'NotKubernetes', /is not a Kubernetes API server \(HTTP 403, text\/html\)$/],
     ['a plain-text 500 (the API server\'s panic handler)', 500, 'text/plain', 'This request caused apiserver to panic. Look in the logs for details.\n', 'Failed', /^Error from server: the server at ".*" answered HTTP 500, text\/plain: "This request caused apiserver to panic\./],
-    ['a 401 page', 401, 'text/html', '<h1>401</h1>', 'Unauthorized', /^You must be logged in to the server/],
+    ['a 401 page', 401, 'text/html', '<h1>401</h1>', 'Unauthorized', /^You must be logged in to the server \(Unauthorized\) \[http:/],
   ] as const) {
     test(what, async () => {
       const server = await keep(startHttpServer((_req, res) => res.writeHead(code, { 'Content-Type': type }).end(body)));
