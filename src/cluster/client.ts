@@ -11,9 +11,8 @@ import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts
 import { ClusterError, duration, fromResponse, notJson } from './errors.ts';
 import { quote } from '../lib/text.ts';
 import { exchange, readAll, type Limits } from './transport.ts';
-import type { KubeObject, Table } from './types.ts';
+import { FIELD_MANAGER, KINDS, kindOf, type Kind, type KubeObject, type Table } from './types.ts';
 
-export const FIELD_MANAGER = 'pachsvc';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 export const APPLY_PATCH = 'application/apply-patch+yaml';
 
@@ -24,26 +23,8 @@ export interface RequestOptions {
   accept?: string;
 }
 
-export interface Kind {
-  /** Path prefix of the kind's API: `/apis/apps/v1` or `/api/v1`. */
-  api: string;
-  /** Plural resource name: `deployments`. */
-  resource: string;
-}
-
-export const KINDS = {
-  Deployment: { api: '/apis/apps/v1', resource: 'deployments' },
-  Service: { api: '/api/v1', resource: 'services' },
-  Pod: { api: '/api/v1', resource: 'pods' },
-  Event: { api: '/api/v1', resource: 'events' },
-  Node: { api: '/api/v1', resource: 'nodes' },
-} satisfies Record<string, Kind>;
-
-export function kindOf(obj: { kind: string }): Kind {
-  const kind = Object.hasOwn(KINDS, obj.kind) ? KINDS[obj.kind as keyof typeof KINDS] : undefined;
-  if (!kind) throw new Error(`pachsvc does not manage ${obj.kind} objects`);
-  return kind;
-}
+// The kinds and their API paths live with the other shapes; re-exported for the callers that took them from here.
+export { FIELD_MANAGER, KINDS, kindOf, type Kind } from './types.ts';
 
 export class Cluster {
   readonly namespace: string;
