@@ -52,7 +52,7 @@ export function displayOf(node: Located): string {
   for (let n: Located | undefined = node; n?.parent; n = n.parent) {
     const w = n.written;
     if (typeof w === 'number') parts.push(`[${w}]`);
-    else if (!n.userKey && PLAIN_KEY.test(w) && w.length <= 64) parts.push(n.parent.parent ? `.${w}` : w);
+    else if (!n.userKey && w.length <= 64 && PLAIN_KEY.test(w)) parts.push(n.parent.parent ? `.${w}` : w);
     else parts.push(`[${quote(w, 64)}]`);
   }
   return parts.reverse().join('');

@@ -211,7 +211,11 @@ describe('validate accepts only what the API server and the container runtime ac
     }
   });
 
-  test('Secrets: keys are file names; mounts have paths of their own, away from /pfs', async () => {
+  test('Secrets: names are DNS subdomains; keys are file names; mounts have paths of their own, away from /pfs', async () => {
+    for (const name of ['a..b', '.a', 'a.-b']) {
+      const text = json(spec({ transform: { image: 'i', image_pull_secrets: [name] } }));
+      assert.equal(await problem(text), `spec.json:${at(text, JSON.stringify(name))}: transform.image_pull_secrets[0] ${JSON.stringify(name)} is not a valid Kubernetes name: use lower-case letters, digits, "-" and "."`);
+    }
     for (const key of ['../x', 'a/b', '..hidden', '.']) {
       const text = json(spec({ transform: { image: 'i', secrets: [{ name: 's', env_var: 'X', key }] } }));
       assert.match(await problem(text), new RegExp(`^spec\\.json:${at(text, JSON.stringify(key))}: `), key);
