@@ -6,7 +6,6 @@ export interface InputSite {
   /** JSON pointer of the input object (the pfs object, or the 1.x inputs[] item). */
   pointer: string;
   repo: string;
-  repoPointer: string;
   /** The name given, or the repo's. */
   name: string;
   namePointer: string;
@@ -63,7 +62,6 @@ function pfsSite(pfs: Obj, pointer: string): InputSite {
   const site: InputSite = {
     pointer,
     repo,
-    repoPointer: `${pointer}/repo`,
     name: str(pfs.name) ?? repo,
     namePointer: pfs.name !== undefined ? `${pointer}/name` : `${pointer}/repo`,
     refText: branch && commit ? `${branch}=${commit}` : (commit ?? branch ?? 'master'),
@@ -89,7 +87,6 @@ function legacySite(item: Obj, pointer: string): InputSite {
     return {
       pointer,
       repo,
-      repoPointer: `${pointer}/commit/repo/name`,
       name: repo,
       namePointer: `${pointer}/commit/repo/name`,
       refText: str(c.id) ?? 'master',
@@ -101,7 +98,6 @@ function legacySite(item: Obj, pointer: string): InputSite {
   const site: InputSite = {
     pointer,
     repo,
-    repoPointer: `${pointer}/repo/name`,
     name: str(item.name) ?? repo,
     namePointer: item.name !== undefined ? `${pointer}/name` : `${pointer}/repo/name`,
     refText: str(item.branch) ?? 'master',

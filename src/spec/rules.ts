@@ -123,10 +123,6 @@ function checkInputs(spec: Obj, r: Reporter): void {
       names.set(site.name, site.pointer);
     }
     checkInputName(site.name, site.namePointer, r);
-    // (A repo that is also the input's name is refused once, as the name.)
-    if (site.repo.startsWith('-') && site.repo !== site.name) {
-      r.error(site.repoPointer, `repo ${quote(site.repo)} cannot start with "-": pachctl would read ${quote(`${site.repo}@…`)} as an option`);
-    }
 
     if (site.glob !== undefined && site.glob !== '/') {
       r.error(
@@ -204,12 +200,8 @@ function checkTransform(spec: Obj, r: Reporter): void {
     const problem = imageProblem(t.image);
     if (problem) r.error('/transform/image', `${r.display('/transform/image')} ${quote(t.image)} cannot be pulled: ${problem}`);
   }
-  if (Array.isArray(t.cmd) && typeof t.cmd[0] === 'string') {
-    const command = t.cmd[0];
-    if (command === '') r.error('/transform/cmd/0', `${r.display('/transform/cmd/0')} is empty: it names the program to run`);
-    else if (command.startsWith('-') || command.includes('=')) {
-      r.error('/transform/cmd/0', `${r.display('/transform/cmd/0')} ${quote(command)} cannot name a program: pachsvc may start the command through env(1), which reads a leading "-" as an option and "=" as a variable`);
-    }
+  if (Array.isArray(t.cmd) && t.cmd[0] === '') {
+    r.error('/transform/cmd/0', `${r.display('/transform/cmd/0')} is empty: it names the program to run`);
   }
   if (Array.isArray(t.stdin) && t.stdin.length > 0 && (!Array.isArray(t.cmd) || t.cmd.length === 0)) {
     r.error('/transform/stdin', `${r.display('/transform/stdin')} is fed to cmd, but there is no cmd (for a script, use cmd ["sh"])`);

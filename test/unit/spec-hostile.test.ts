@@ -273,9 +273,9 @@ describe('validate accepts only what the API server and the container runtime ac
       );
     }
     assert.equal((await service(json(spec({ input: { pfs: { name: '_a', repo: 'data', glob: '/' } } })))).inputs[0]!.name, '_a');
-    // A repo name is the input's name when none is given; it is also an argument of pachctl.
-    const repo = json(spec({ input: { pfs: { name: 'd', repo: '-x', glob: '/' } } }));
-    assert.equal(await problem(repo), `spec.json:${at(repo, '"-x"')}: repo "-x" cannot start with "-": pachctl would read "-x@…" as an option`);
+    // A repo named "-x" is Pachyderm's to allow (the checkout ends pachctl's options with --); as the
+    // input's name, it is refused.
+    assert.equal((await service(json(spec({ input: { pfs: { name: 'd', repo: '-x', glob: '/' } } })))).inputs[0]!.repo, '-x');
     const legacy = json(spec({ input: undefined, inputs: [{ commit: { repo: { name: '-x' }, id: 'master' } }] }));
     assert.match(await problem(legacy), new RegExp(`^spec\\.json:${at(legacy, '"-x"')}: input name "-x" cannot start with "-"`));
   });
@@ -301,15 +301,9 @@ describe('validate accepts only what the API server and the container runtime ac
     assert.equal((await service(json(spec({ tolerations: [{ operator: 'EXISTS' }] })))).tolerations.length, 1);
   });
 
-  test('the command: a program, not an option or an assignment for env(1)', async () => {
-    for (const [cmd, why] of [
-      ['', 'transform.cmd[0] is empty: it names the program to run'],
-      ['-c', 'transform.cmd[0] "-c" cannot name a program: pachsvc may start the command through env(1), which reads a leading "-" as an option and "=" as a variable'],
-      ['A=B', 'transform.cmd[0] "A=B" cannot name a program: pachsvc may start the command through env(1), which reads a leading "-" as an option and "=" as a variable'],
-    ] as const) {
-      const text = json(spec({ transform: { image: 'i', cmd: [cmd, 'x'] } }));
-      assert.equal(await problem(text), `spec.json:${at(text, `[${JSON.stringify(cmd)}`).replace(/:(\d+)$/, (_, c) => `:${Number(c) + 1}`)}: ${why}`);
-    }
+  test('the command names a program: cmd[0] is not empty', async () => {
+    const text = json(spec({ transform: { image: 'i', cmd: ['', 'x'] } }));
+    assert.equal(await problem(text), `spec.json:${at(text, '"",')}: transform.cmd[0] is empty: it names the program to run`);
   });
 
   test('commit reference counts in range', async () => {
