@@ -155,3 +155,35 @@ export function parseServingLine(line: string): ServingLine | undefined {
   const [, since, input, repo, commit] = m as unknown as [string, string, string, string, string];
   return { since, input, repo, commit: commit.toLowerCase() };
 }
+
+// --- how the pod reaches pachd ---------------------------------------------------------------------------
+// The checkout and follow containers run the pachctl image with PACHD_ADDRESS and, when a Secret holds a
+// token, PACHSVC_TOKEN from it; a spout-service's own container gets PACHD_ADDRESS and PACH_TOKEN.
+
+export interface PachdAccess {
+  pachctlImage?: string;
+  pachdAddress?: string;
+  authSecret?: { name: string; key: string };
+}
+
+interface ContainerLike {
+  name: string;
+  image?: string;
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } } }[];
+}
+
+/** The pachctl image, pachd address and token Secret a rendered Deployment was given. */
+export function pachdAccessOf(deployment: { spec?: any } | undefined): PachdAccess {
+  const pod = deployment?.spec?.template?.spec as { initContainers?: ContainerLike[]; containers?: ContainerLike[] } | undefined;
+  const all = [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
+  const checkout = all.find((c) => containerRole(c.name) === 'checkout' || containerRole(c.name) === 'follow');
+  const source = checkout ?? all.find((c) => c.name === SERVICE_CONTAINER);
+  const env = (name: string) => source?.env?.find((e) => e.name === name);
+  const out: PachdAccess = {};
+  if (checkout?.image) out.pachctlImage = checkout.image;
+  const address = env('PACHD_ADDRESS')?.value;
+  if (address) out.pachdAddress = address;
+  const ref = (env(checkout ? 'PACHSVC_TOKEN' : 'PACH_TOKEN') ?? undefined)?.valueFrom?.secretKeyRef;
+  if (ref?.name && ref.key) out.authSecret = { name: ref.name, key: ref.key };
+  return out;
+}

@@ -4,13 +4,17 @@ import type { Command } from './command.ts';
 import { APPLY, CREATE, UPDATE } from './commands/apply.ts';
 import { COMPLETE, COMPLETION } from './commands/completion.ts';
 import { DELETE } from './commands/delete.ts';
+import { DIFF } from './commands/diff.ts';
+import { EDIT } from './commands/edit.ts';
+import { HISTORY } from './commands/history.ts';
+import { ROLLBACK } from './commands/rollback.ts';
 import { INSPECT } from './commands/inspect.ts';
 import { LIST } from './commands/list.ts';
 import { LOGS } from './commands/logs.ts';
 import { RENDER } from './commands/render.ts';
 import { VALIDATE } from './commands/validate.ts';
 
-export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, LIST, INSPECT, DELETE, LOGS, VALIDATE, RENDER, COMPLETION, COMPLETE];
+export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, DIFF, LIST, INSPECT, EDIT, HISTORY, ROLLBACK, DELETE, LOGS, VALIDATE, RENDER, COMPLETION, COMPLETE];
 
 /** Every name a user may type for a command, aliases included. */
 export const COMMAND_NAMES: string[] = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);

@@ -3,9 +3,9 @@
 // (spec/), each error at its file:line:col, and rendering each service with the flags' options.
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderService, PatchError, type KubeObject, type RenderOptions } from '../render/index.ts';
+import { renderWithNotes, RenderError, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { SpecError, type Diagnostic } from '../spec/diagnostics.ts';
-import { loadSpec, STDIN_FILE, type LoadedSpec } from '../spec/load.ts';
+import { loadSpecs, STDIN_FILE, type LoadedFile, type LoadedSpec } from '../spec/load.ts';
 import { quote, safeText } from '../lib/text.ts';
 import { filenames, type SpecFlags } from './flags/spec.ts';
 import { UsageError } from './output/errors.ts';
@@ -141,21 +141,25 @@ function why(err: unknown): string {
  * (every error of every file is printed); two specs naming one service are such an error. Warnings are
  * printed unless quiet.
  */
-export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: IOStreams, options: { quiet?: boolean } = {}): Promise<Loaded[]> {
+export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: IOStreams, options: { quiet?: boolean; command?: string } = {}): Promise<Loaded[]> {
   const loaded: Loaded[] = [];
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   for (const source of sources) {
     try {
-      const specs = await loadFile(source, flags);
-      for (const s of specs) {
+      const file = await loadFile(source, flags, sources.length);
+      for (const s of file.specs) {
         loaded.push({ ...s, file: source.file });
         warnings.push(...s.warnings);
       }
+      warnings.push(...file.pipelines);
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       problems.push(...err.diagnostics);
     }
+  }
+  if (flags.name !== undefined && (sources.length > 1 || loaded.length > 1)) {
+    throw new UsageError('--name names a single spec; these files hold several (each takes its name from its spec or file)', options.command);
   }
   const seen = new Map<string, Loaded>();
   for (const s of loaded) {
@@ -174,19 +178,28 @@ export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: I
   return loaded;
 }
 
-async function loadFile(source: SpecSource, flags: SpecFlags): Promise<LoadedSpec[]> {
-  const options = { file: source.file, ...(flags.name !== undefined ? { name: flags.name } : {}), ...(flags.follow !== undefined ? { follow: flags.follow } : {}) };
-  return [await loadSpec(source.text, options)];
+async function loadFile(source: SpecSource, flags: SpecFlags, sourceCount: number): Promise<LoadedFile> {
+  // --name names the one spec of the one file given; with several files each is named by its spec or file.
+  const name = flags.name !== undefined && sourceCount === 1 ? { name: flags.name } : {};
+  return loadSpecs(source.text, { file: source.file, ...name, ...(flags.follow !== undefined ? { follow: flags.follow } : {}) });
 }
 
-/** Renders one service; a patch that cannot apply is reported at its place in the spec. */
-export function renderLoaded(loaded: Loaded, options: RenderOptions): KubeObject[] {
+/**
+ * Renders one service. What the finished objects show (a patch that cannot apply, annotations over the
+ * API server's limit) is a spec error at its place in the spec; what pod_spec or pod_patch undid of
+ * pachsvc's pod is a warning there (printed unless quiet, and returned).
+ */
+export function renderLoaded(loaded: Loaded, options: RenderOptions, io?: IOStreams): { objects: KubeObject[]; warnings: Diagnostic[] } {
+  let rendered;
   try {
-    return renderService(loaded.service, options);
+    rendered = renderWithNotes(loaded.service, options);
   } catch (err) {
-    if (err instanceof PatchError) {
-      throw new SpecError([{ severity: 'error', file: loaded.file, position: loaded.positionOf(`/${err.field}`), message: err.message }]);
+    if (err instanceof RenderError) {
+      throw new SpecError([{ severity: 'error', file: loaded.file, position: loaded.positionOf(err.pointer), message: err.message }]);
     }
     throw err;
   }
+  const warnings = rendered.warnings.map((w): Diagnostic => ({ severity: 'warning', file: loaded.file, position: loaded.positionOf(w.pointer), message: w.message }));
+  if (io) printDiagnostics(io, warnings);
+  return { objects: rendered.objects, warnings };
 }

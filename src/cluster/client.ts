@@ -94,12 +94,6 @@ export class Cluster {
     return res;
   }
 
-  /** The last lines of a container's log, as text. */
-  async logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string> {
-    const res = await this.stream(this.path(KINDS.Pod, namespace, pod, 'log'), { query: { container, tailLines } });
-    return readAll(res, this.server, this.limits.requestMs);
-  }
-
   /** A list as the server prints it for kubectl (server-side printing), one request. */
   table(kind: Kind, namespace: string | undefined, query: RequestOptions['query']): Promise<Table> {
     return this.request<Table>('GET', this.path(kind, namespace), { query, accept: TABLE });
@@ -136,8 +130,12 @@ export class Cluster {
   }
 
   /** A JSON patch (RFC 6902). */
-  patch<T extends KubeObject>(kind: Kind, namespace: string, name: string, ops: unknown[]): Promise<T> {
-    return this.request<T>('PATCH', this.path(kind, namespace, name), { body: ops, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+  patch<T extends KubeObject>(kind: Kind, namespace: string, name: string, ops: unknown[], options: { dryRun?: boolean } = {}): Promise<T> {
+    return this.request<T>('PATCH', this.path(kind, namespace, name), {
+      body: ops,
+      contentType: 'application/json-patch+json',
+      query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined },
+    });
   }
 
   /** Deletes exactly the object with this uid (never one recreated under the same name meanwhile). */

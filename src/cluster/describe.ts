@@ -1,7 +1,7 @@
 // `inspect`: one service's objects, pods, events and nodes, read as objects, and its summary (the same
 // fields a `list` row has) computed from them.
-import { managedSelector, recordedInputs, SERVICE_CONTAINER } from '../contract.ts';
-import { ClusterError } from './errors.ts';
+import { managedSelector, recordedInputs, revisionOf, SERVICE_CONTAINER } from '../contract.ts';
+import { notFound } from './rules.ts';
 import type { Kube } from './kube.ts';
 import { portsPhrase, type ServiceSummary } from './list.ts';
 import { podState, serviceStatus } from './status.ts';
@@ -45,10 +45,6 @@ export async function describeService(c: Kube, namespace: string, name: string):
   };
 }
 
-export function notFound(name: string, namespace: string): ClusterError {
-  return new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
-}
-
 /** The service as a `list` row shows it, from its objects. */
 export function summaryOf(d: ServiceDetails): ServiceSummary {
   const dep = d.deployment;
@@ -56,7 +52,14 @@ export function summaryOf(d: ServiceDetails): ServiceSummary {
   const replicas = Number(dep?.spec?.replicas ?? 0);
   const pods = d.pods.map(podState);
   const type = svc?.spec?.type as string | undefined;
-  const status = !dep ? 'Incomplete (no Deployment)' : !svc ? 'Incomplete (no Service)' : serviceStatus(pods, replicas, Boolean(dep.metadata.deletionTimestamp));
+  const mixed = dep && svc && revisionOf(dep) !== revisionOf(svc);
+  const status = !dep
+    ? 'Incomplete (no Deployment)'
+    : !svc
+      ? 'Incomplete (no Service)'
+      : mixed
+        ? 'Mixed revisions'
+        : serviceStatus(pods, replicas, Boolean(dep.metadata.deletionTimestamp));
   const containers = (dep?.spec?.template?.spec?.containers ?? []) as { name: string; image?: string }[];
   const summary: ServiceSummary = {
     name: d.name,
@@ -76,6 +79,20 @@ export function summaryOf(d: ServiceDetails): ServiceSummary {
   const created = dep?.metadata.creationTimestamp ?? svc?.metadata.creationTimestamp;
   if (created) summary.created = created;
   return summary;
+}
+
+/**
+ * What is wrong with the service's objects themselves, if anything: one missing (a create or delete that
+ * stopped half way), or the two written by different writes. Said with what repairs it.
+ */
+export function integrityProblem(d: ServiceDetails): string | undefined {
+  const repair = `\`pachsvc apply -f SPEC\` writes both objects again; \`pachsvc delete ${d.name}\` removes what is left`;
+  if (!d.deployment) return `the Service exists without its Deployment (a create or delete stopped half way): ${repair}`;
+  if (!d.service) return `the Deployment exists without its Service (a create or delete stopped half way): ${repair}`;
+  const a = revisionOf(d.deployment);
+  const b = revisionOf(d.service);
+  if (a !== b) return `the Deployment is at revision ${a} and the Service at revision ${b} (a write stopped half way): ${repair}, \`pachsvc rollback ${d.name} --to-revision ${a}\` restores revision ${a} whole`;
+  return undefined;
 }
 
 export function loadBalancerAddresses(service: KubeObject | undefined): string[] {

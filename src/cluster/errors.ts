@@ -30,6 +30,9 @@ export class ClusterError extends Error {
   }
 }
 
+/** A failure said in kubectl's own words ("Error from server (…): …", "Unable to connect to the server: …"): printed as it is. */
+export class KubectlError extends ClusterError {}
+
 export interface Status {
   kind?: string;
   reason?: string;
@@ -52,7 +55,7 @@ const REASONS: Record<string, ClusterReason> = {
 export function fromStatus(code: number, body: unknown, server: string): ClusterError {
   const status = parseStatus(body);
   if (code === 401) {
-    return new ClusterError('Unauthorized', `You must be logged in to the server (${status?.message ?? 'Unauthorized'}) [${server}]`, code);
+    return new KubectlError('Unauthorized', `You must be logged in to the server (${status?.message ?? 'Unauthorized'}) [${server}]`, code);
   }
   const reason = (status?.reason && REASONS[status.reason]) || reasonForCode(code);
   let message = status?.message ?? `the server answered HTTP ${code}`;
@@ -95,7 +98,7 @@ export function fromResponse(code: number, contentType: string | undefined, body
   const what = `HTTP ${code}, ${contentType ? mediaType(contentType) : 'no content type'}`;
   if (code >= 500) {
     // The API server's own panic handler answers 500 in plain text: a server error, not a stranger.
-    return new ClusterError('Failed', `Error from server: the server at ${quote(server)} answered ${what}${excerpt(body)}`, code);
+    return new KubectlError('Failed', `Error from server: the server at ${quote(server)} answered ${what}${excerpt(body)}`, code);
   }
   return notKubernetes(server, what, code);
 }
@@ -147,7 +150,7 @@ const LIMIT_NAMES: Record<TimeLimit, string> = {
 
 /** `Unable to connect to the server: the request to HOST timed out after 3s (--request-timeout): no answer`. */
 export function timedOut(host: string, ms: number, limit: TimeLimit, phase: Phase): ClusterError {
-  return new ClusterError('Timeout', `Unable to connect to the server: the request to ${host} timed out after ${duration(ms)} (${LIMIT_NAMES[limit]}): ${phase}`);
+  return new KubectlError('Timeout', `Unable to connect to the server: the request to ${host} timed out after ${duration(ms)} (${LIMIT_NAMES[limit]}): ${phase}`);
 }
 
 /** A duration as Go prints one: `500ms`, `3s`, `1.5s`, `1m30s`. */
@@ -176,31 +179,31 @@ export function fromNetwork(err: unknown, server: string, timeoutMs: number): Cl
   const code = e.code ?? e.errno ?? e.cause?.code;
   const host = hostOf(server);
   if (code === 'ECONNREFUSED') {
-    return new ClusterError('Unreachable', `The connection to the server ${host} was refused - did you specify the right host or port?`);
+    return new KubectlError('Unreachable', `The connection to the server ${host} was refused - did you specify the right host or port?`);
   }
   if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.type === 'aborted' || code === 'ETIMEDOUT') {
     const after = timeoutMs > 0 ? ` after ${duration(timeoutMs)} (--request-timeout)` : '';
-    return new ClusterError('Timeout', `Unable to connect to the server: the request to ${host} timed out${after}`);
+    return new KubectlError('Timeout', `Unable to connect to the server: the request to ${host} timed out${after}`);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new ClusterError('Unreachable', `Unable to connect to the server: dial tcp: lookup ${host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')}: no such host`);
+    return new KubectlError('Unreachable', `Unable to connect to the server: dial tcp: lookup ${host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')}: no such host`);
   }
   if (code === 'ECONNRESET' && e.message === 'aborted') {
-    return new ClusterError('Unreachable', `Unable to connect to the server: ${host} closed the connection before the answer was complete`);
+    return new KubectlError('Unreachable', `Unable to connect to the server: ${host} closed the connection before the answer was complete`);
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return new ClusterError('Unreachable', `Unable to connect to the server: dial tcp ${host}: connect: ${code === 'EHOSTUNREACH' ? 'no route to host' : 'network is unreachable'}`);
+    return new KubectlError('Unreachable', `Unable to connect to the server: dial tcp ${host}: connect: ${code === 'EHOSTUNREACH' ? 'no route to host' : 'network is unreachable'}`);
   }
   if (code && /CERT|SELF_SIGNED|TLS|SSL|ALTNAME/.test(code)) {
-    return new ClusterError('Unreachable', `Unable to connect to the server: x509: ${firstLine(e.message ?? code)} [${host}]`);
+    return new KubectlError('Unreachable', `Unable to connect to the server: x509: ${firstLine(e.message ?? code)} [${host}]`);
   }
   if (code === 'EPROTO') {
-    return new ClusterError('Unreachable', `Unable to connect to the server: the TLS handshake with ${host} failed: ${openSslReason(e.message ?? code)}`);
+    return new KubectlError('Unreachable', `Unable to connect to the server: the TLS handshake with ${host} failed: ${openSslReason(e.message ?? code)}`);
   }
   if (/HTTP protocol is not allowed/.test(e.message ?? '')) {
     return new ClusterError('NoConfig', `the server ${host} is plain HTTP; set insecure-skip-tls-verify on its cluster in the kubeconfig to use it`);
   }
-  return new ClusterError('Unreachable', `Unable to connect to the server ${host}: ${firstLine(e.message ?? String(err))}`);
+  return new KubectlError('Unreachable', `Unable to connect to the server ${host}: ${firstLine(e.message ?? String(err))}`);
 }
 
 /** An https URL whose port speaks plain HTTP: kubectl's words. */

@@ -2,7 +2,7 @@
 // over the transport (client.ts); tests give the same layer an in-memory Kube, so every decision above it
 // (what may be created, changed, deleted; what a list or an inspect shows) runs without a cluster.
 import type { Cluster } from './client.ts';
-import { FIELD_MANAGER, KINDS, kindOf, type Kind, type KubeObject, type Table } from './types.ts';
+import { KINDS, type Kind, type KubeObject, type Table } from './types.ts';
 
 export interface ListQuery {
   labelSelector?: string;
@@ -76,40 +76,19 @@ export class HttpKube implements Kube {
   }
 
   create(obj: KubeObject, namespace: string, options: { dryRun: boolean }): Promise<KubeObject> {
-    return this.c.request<KubeObject>('POST', this.c.path(kindOf(obj), namespace), {
-      query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined },
-      body: obj,
-    });
+    return this.c.create(obj, namespace, options.dryRun);
   }
 
-  // Server-side apply is one PATCH (JSON is YAML); nothing needs the Kubernetes client for it.
   apply(obj: KubeObject, namespace: string, options: { dryRun: boolean; force: boolean }): Promise<KubeObject> {
-    return this.c.request<KubeObject>('PATCH', this.c.path(kindOf(obj), namespace, obj.metadata.name), {
-      query: { fieldManager: FIELD_MANAGER, fieldValidation: 'Strict', force: options.force || undefined, dryRun: options.dryRun ? 'All' : undefined },
-      body: obj,
-      contentType: 'application/apply-patch+yaml',
-    });
+    return this.c.apply(obj, namespace, options);
   }
 
   patch(kind: Kind, namespace: string, name: string, ops: unknown[], options: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    return this.c.request<KubeObject>('PATCH', this.c.path(kind, namespace, name), {
-      query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined },
-      body: ops,
-      contentType: 'application/json-patch+json',
-    });
+    return this.c.patch(kind, namespace, name, ops, options);
   }
 
-  async delete(kind: Kind, namespace: string, name: string, options: { uid?: string; dryRun?: boolean } = {}): Promise<void> {
-    // With a DeleteOptions body, the API server takes dryRun from the body (a query parameter is ignored).
-    await this.c.request('DELETE', this.c.path(kind, namespace, name), {
-      body: {
-        kind: 'DeleteOptions',
-        apiVersion: 'v1',
-        propagationPolicy: 'Background',
-        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
-        ...(options.dryRun ? { dryRun: ['All'] } : {}),
-      },
-    });
+  delete(kind: Kind, namespace: string, name: string, options: { uid?: string; dryRun?: boolean } = {}): Promise<void> {
+    return this.c.delete(kind, namespace, name, options.uid, options.dryRun ?? false);
   }
 
   async log(namespace: string, pod: string, query: LogQuery): Promise<AsyncIterable<string>> {

@@ -1,7 +1,7 @@
 // Container logs: `logs` (every replica's and container's log, interleaved line by line, prefixed when
 // there are several), and the commits a pod serves, as its checkout and follow containers logged them.
 import { containerRole, managedSelector, parseServingLine, SERVICE_CONTAINER, type ContainerRole } from '../contract.ts';
-import { notFound } from './describe.ts';
+import { notFound } from './rules.ts';
 import { ClusterError } from './errors.ts';
 import type { Kube } from './kube.ts';
 import { KINDS, type KubeObject } from './types.ts';

@@ -4,7 +4,7 @@
 // Pure: each decision either names the action or throws a ClusterError with a reason (never told apart
 // by its message).
 import { isManaged, MANAGED_BY, MANAGER } from '../contract.ts';
-import { ClusterError } from './errors.ts';
+import { ClusterError, KubectlError } from './errors.ts';
 import type { KubeObject } from './types.ts';
 
 export type WriteVerb = 'create' | 'update' | 'apply' | 'rollback' | 'edit';
@@ -41,10 +41,15 @@ export function decideWrite(verb: WriteVerb, live: Live, name: string, namespace
 /** The objects `delete` removes: all of the service's, if every one is pachsvc's. */
 export function decideDelete(live: Live, name: string, namespace: string): KubeObject[] {
   const objects = liveObjects(live);
-  if (objects.length === 0) throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+  if (objects.length === 0) throw notFound(name, namespace);
   const foreign = objects.find((o) => !isManaged(o));
   if (foreign) throw notManagedError(foreign, 'delete');
   return objects;
+}
+
+/** kubectl's words for a service that is not there. */
+export function notFound(name: string, namespace: string): ClusterError {
+  return new KubectlError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
 }
 
 export function alreadyExists(name: string, namespace: string): ClusterError {

@@ -33,6 +33,7 @@ export interface ObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
   resourceVersion?: string;
   generation?: number;
   creationTimestamp?: string;

@@ -9,9 +9,11 @@
 import { ANNOTATIONS, revisionOf } from '../contract.ts';
 import { ClusterError } from './errors.ts';
 import type { Kube } from './kube.ts';
-import { alreadyExists, decideDelete, decideWrite, liveObjects, notManagedError, type Live, type WriteVerb } from './rules.ts';
+import { alreadyExists, decideDelete, decideWrite, liveObjects, notFound, notManagedError, type Live, type WriteVerb } from './rules.ts';
 import { FIELD_MANAGER, KINDS, kindOf, type KubeObject } from './types.ts';
 import { isManaged } from '../contract.ts';
+import { DEFAULT_HISTORY_MAX, deleteRevisions, pruneRevisions, recordRevision } from './history.ts';
+import { foreignFields, removalOps, type ForeignField } from './drift.ts';
 
 export type Outcome = 'created' | 'configured' | 'unchanged';
 
@@ -25,6 +27,10 @@ export interface WriteRequest {
   dryRun: boolean;
   /** The spec file, for the hint when an update finds nothing to update. */
   hint?: string;
+  /** How many revisions to keep (history); 0 keeps none. */
+  historyMax?: number;
+  /** Also remove the fields other managers added to the objects (kubectl set env, labels, …). */
+  takeOwnership?: boolean;
 }
 
 export interface WriteResult {
@@ -35,6 +41,10 @@ export interface WriteResult {
   revision: number;
   /** The objects before the write (empty when it created them). */
   before: Live;
+  /** What went wrong after the write itself succeeded (the revision could not be recorded). */
+  warnings: string[];
+  /** Fields set by other managers: removed (with takeOwnership) or left as they are. */
+  foreign: { object: string; fields: ForeignField[]; removed: boolean }[];
 }
 
 const MAX_ATTEMPTS = 10;
@@ -50,8 +60,14 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
     const live = await readLive(c, req.namespace, req.name);
     const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
     try {
-      if (action === 'create') return { ...(await createService(c, req, live)), before: {} };
-      return { ...(await updateService(c, req, live)), before: live };
+      const foreign = liveObjects(live)
+        .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o), removed: req.takeOwnership === true && !req.dryRun }))
+        .filter((x) => x.fields.length > 0);
+      const reclaimed = action === 'update' && req.takeOwnership && !req.dryRun ? await reclaim(c, req, live) : live;
+      const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, reclaimed);
+      if (result.outcome === 'unchanged' && reclaimed !== live) result.outcome = 'configured';
+      const warnings = req.dryRun || result.outcome === 'unchanged' ? [] : await record(c, req, result);
+      return { ...result, before: action === 'create' ? {} : live, warnings, foreign };
     } catch (err) {
       if (!(err instanceof Retry) || attempt >= MAX_ATTEMPTS) {
         if (err instanceof Retry) {
@@ -61,6 +77,44 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
       }
       await backoff(attempt);
     }
+  }
+}
+
+/** Removes what other managers added to the live objects; the objects as they are then. */
+async function reclaim(c: Kube, req: WriteRequest, live: Live): Promise<Live> {
+  const out: Live = { ...live };
+  for (const was of liveObjects(live)) {
+    const fields = foreignFields(was);
+    if (fields.length === 0) continue;
+    const patched = await patchIfUnchanged(c, was, req.namespace, removalOps(fields));
+    if (was.kind === 'Deployment') out.deployment = patched;
+    else out.service = patched;
+  }
+  return out;
+}
+
+/** A JSON patch that applies only to the version `was` (else: Retry from a fresh read). */
+async function patchIfUnchanged(c: Kube, was: KubeObject, namespace: string, ops: unknown[], dryRun = false): Promise<KubeObject> {
+  try {
+    return await c.patch(kindOf(was), namespace, was.metadata.name, [{ op: 'test', path: '/metadata/resourceVersion', value: was.metadata.resourceVersion }, ...ops], { dryRun });
+  } catch (err) {
+    // A failed test is 422 Invalid; a changed object may also be 409 Conflict.
+    if (err instanceof ClusterError && (err.reason === 'Invalid' || err.reason === 'Conflict')) throw new Retry();
+    throw err;
+  }
+}
+
+/** Keeps the revision just written (history, rollback); a failure here is a warning, the write stands. */
+async function record(c: Kube, req: WriteRequest, result: Omit<WriteResult, 'before' | 'warnings' | 'foreign'>): Promise<string[]> {
+  const max = req.historyMax ?? DEFAULT_HISTORY_MAX;
+  const owner = result.objects.find((o) => o.kind === 'Deployment');
+  if (max <= 0 || !owner) return [];
+  try {
+    await recordRevision(c, req.namespace, req.name, { revision: result.revision, cause: req.verb, objects: stamp(req.objects, result.revision), owner });
+    await pruneRevisions(c, req.namespace, req.name, max);
+    return [];
+  } catch (err) {
+    return [`revision ${result.revision} of service "${req.name}" was not recorded (history and rollback will not know it): ${err instanceof Error ? err.message : String(err)}`];
   }
 }
 
@@ -91,7 +145,7 @@ function liveFor(obj: KubeObject, live: Live): KubeObject | undefined {
 }
 
 /** Creates every object, or none. */
-async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before'>> {
+async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before' | 'warnings' | 'foreign'>> {
   const revision = Math.max(1, revisionOf(live.deployment) + 1);
   const created: KubeObject[] = [];
   for (const obj of ordered(stamp(req.objects, revision))) {
@@ -133,7 +187,7 @@ async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: un
  * An object missing from a half service is created again. Nothing is written when the API server would
  * store both unchanged (checked with a dry run).
  */
-async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before'>> {
+async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before' | 'warnings' | 'foreign'>> {
   const current = revisionOf(live.deployment);
   const revision = current + 1;
   const next = ordered(stamp(req.objects, revision));
@@ -178,8 +232,8 @@ async function applyOver(c: Kube, obj: KubeObject, was: KubeObject, namespace: s
   if (portsNeedRepair(obj, was)) {
     // A dry run cannot apply over a repair it did not store: it shows the repaired object with every
     // rendered field replaced instead, which is what the real write ends with.
-    if (dryRun) return c.patch(kindOf(obj), namespace, obj.metadata.name, [...repairOps(obj, was), ...replaceOps(obj)], { dryRun: true });
-    was = await c.patch(kindOf(obj), namespace, obj.metadata.name, repairOps(obj, was));
+    if (dryRun) return patchIfUnchanged(c, was, namespace, [...repairOps(obj), ...replaceOps(obj)], true);
+    was = await patchIfUnchanged(c, was, namespace, repairOps(obj));
   }
   return c.apply(conditioned(obj, was), namespace, { dryRun, force: true });
 }
@@ -213,11 +267,8 @@ export function portsNeedRepair(obj: KubeObject, was: KubeObject): boolean {
   return ((was.spec?.ports ?? []) as ServicePort[]).some((p) => !want.has(portKey(p)));
 }
 
-function repairOps(obj: KubeObject, was: KubeObject): unknown[] {
-  return [
-    { op: 'test', path: '/metadata/resourceVersion', value: was.metadata.resourceVersion },
-    { op: 'replace', path: '/spec/ports', value: obj.spec?.ports ?? [] },
-  ];
+function repairOps(obj: KubeObject): unknown[] {
+  return [{ op: 'replace', path: '/spec/ports', value: obj.spec?.ports ?? [] }];
 }
 
 /**
@@ -275,7 +326,9 @@ export async function deleteService(c: Kube, namespace: string, name: string, op
   if (options.dryRun) return objects;
   const deleted: KubeObject[] = [];
   for (const obj of objects) if (await deleteIgnoringGone(c, obj, namespace, byUid(obj))) deleted.push(obj);
-  if (deleted.length === 0) throw new ClusterError('NotFound', `Error from server (NotFound): service "${name}" not found in namespace ${namespace}`, 404);
+  if (deleted.length === 0) throw notFound(name, namespace);
+  // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns it).
+  await deleteRevisions(c, namespace, name).catch(() => undefined);
   return deleted;
 }
 

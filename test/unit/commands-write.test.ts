@@ -76,7 +76,7 @@ describe('update', () => {
     const r = await runIn(['update', '-f', spec('web', { transform: { image: 'python:3.13-slim', cmd: ['python3'] } })], { kube });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'service/web configured\n');
-    const applies = kube.writes().filter((c) => c.verb === 'apply');
+    const applies = kube.writes().filter((c) => c.verb === 'apply' && c.resource !== 'configmaps');
     assert.deepEqual(applies.map((c) => c.resource), ['services', 'deployments']);
     assert.equal(applies[1]?.resourceVersion, rv);
     assert.equal(image(kube, 'web'), 'python:3.13-slim');

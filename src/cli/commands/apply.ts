@@ -7,7 +7,7 @@
 import type { KubeObject } from '../../render/index.ts';
 import type { Kube } from '../../cluster/kube.ts';
 import type { WriteVerb } from '../../cluster/rules.ts';
-import type { Outcome } from '../../cluster/write.ts';
+import type { Outcome, WriteResult } from '../../cluster/write.ts';
 import { defineCommand, type Command, type FlagTable } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, checkClusterFlags, durationFlag, type ClusterFlags } from '../flags/cluster.ts';
@@ -30,6 +30,8 @@ export type DeployArgs = SpecFlags &
     wait: boolean;
     timeout: string;
     pin: boolean;
+    'history-max': string;
+    'take-ownership': boolean;
   };
 
 export const DRY_RUN_FLAG = {
@@ -50,7 +52,16 @@ export const DEPLOY_FLAGS = {
   wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready with its data checked out' },
   timeout: { type: 'string', default: '5m', describe: 'How long --wait waits (e.g. 90s, 10m)', requiresArg: true },
   pin: { type: 'boolean', default: true, describe: 'Pin branch inputs to their current commit (--no-pin: each pod resolves the branch when it starts)' },
+  'history-max': { type: 'string', default: '10', describe: 'How many revisions of each service to keep for history and rollback (0: none)', requiresArg: true },
+  'take-ownership': { type: 'boolean', default: false, describe: 'Also remove what others added to the objects (kubectl set env, kubectl label, …): they become exactly what the spec renders' },
 } satisfies FlagTable;
+
+/** --history-max, checked. */
+export function historyMaxFlag(value: unknown, command: string): number {
+  const text = String(value);
+  if (!/^\d{1,4}$/.test(text)) throw new UsageError(`--history-max must be a number of revisions from 0 to 9999, not ${JSON.stringify(text.slice(0, 20))}`, command);
+  return Number(text);
+}
 
 /** How many services are written at once (`apply -f DIR`). */
 const CONCURRENCY = 8;
@@ -103,15 +114,16 @@ export const APPLY = deployCommand('apply');
 async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<number> {
   const dryRun = dryRunFlag(args['dry-run'], verb);
   const timeoutMs = durationFlag('timeout', args.timeout, verb);
+  const historyMax = historyMaxFlag(args['history-max'], verb);
   const renderOptions = renderOptionsFromFlags(args, verb);
   checkClusterFlags(args, verb);
-  const services = await loadSources(await readSources(args, f.io, verb), args, f.io);
+  const services = await loadSources(await readSources(args, f.io, verb), args, f.io, { command: verb });
 
   if (dryRun === 'client') {
     const objects: KubeObject[] = [];
     for (const loaded of services) {
       const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress }, f);
-      objects.push(...renderLoaded(loaded, { ...renderOptions, pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }));
+      objects.push(...renderLoaded(loaded, { ...renderOptions, pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }, f.io).objects);
     }
     if (args.output === 'name') f.io.stdout.write(formatObjects(objects, 'name'));
     else f.io.stdout.write(formatObjects(objects, args.output ?? 'yaml'));
@@ -130,11 +142,11 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
 
   // Written concurrently; said in the order given, each line as soon as those before it are said.
-  const writeOne = async (loaded: Loaded): Promise<{ outcome: Outcome; objects: KubeObject[] }> => {
+  const writeOne = async (loaded: Loaded): Promise<{ outcome: Outcome; objects: KubeObject[]; warnings: string[] }> => {
     const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress, ...(token ? { token } : {}) }, f);
-    const objects = renderLoaded(loaded, { ...renderOptions, namespace: kube.namespace, pins });
-    const result = await writeService(kube, { verb, namespace: kube.namespace, name: loaded.service.name, objects, dryRun: dryRun === 'server', hint: loaded.file });
-    return { outcome: result.outcome, objects: result.objects };
+    const { objects } = renderLoaded(loaded, { ...renderOptions, namespace: kube.namespace, pins }, f.io);
+    const result = await writeService(kube, { verb, namespace: kube.namespace, name: loaded.service.name, objects, dryRun: dryRun === 'server', hint: loaded.file, historyMax, takeOwnership: args['take-ownership'] });
+    return { outcome: result.outcome, objects: result.objects, warnings: [...result.warnings, ...foreignNotes(result.foreign)] };
   };
   const limit = limiter(CONCURRENCY);
   const pending = services.map((loaded) => limit(() => writeOne(loaded)).then((r) => ({ ok: r }), (error: unknown) => ({ error })));
@@ -149,6 +161,7 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
     }
     if (!args.output) writeLine(f.io.stdout, `service/${name} ${r.ok.outcome}${suffix}`);
     else if (args.output === 'name') writeLine(f.io.stdout, `service/${name}`);
+    for (const w of r.ok.warnings) warn(f.io, w);
     written.push(r.ok.objects);
   }
   const failed = written.filter((w) => w === undefined).length;
@@ -159,6 +172,16 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
   }
   if (failed > 0 && services.length > 1) warn(f.io, `${failed} of ${services.length} services failed`);
   return failed > 0 ? EXIT.failure : EXIT.ok;
+}
+
+/** What others set on the objects: left as it is (said once), or removed with --take-ownership. */
+export function foreignNotes(foreign: WriteResult['foreign']): string[] {
+  return foreign.map((x) => {
+    const fields = x.fields.map((f) => `${f.path} (${f.managers.join(', ')})`).join(', ');
+    return x.removed
+      ? `${x.object}: removed fields set by others: ${fields}`
+      : `${x.object} has fields set by others, left as they are: ${fields} (--take-ownership removes them)`;
+  });
 }
 
 /** Runs at most n of the given tasks at once. */
@@ -177,7 +200,7 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-async function waitFor(kube: Kube, name: string, timeoutMs: number, f: Factory, say: boolean): Promise<boolean> {
+export async function waitFor(kube: Kube, name: string, timeoutMs: number, f: Factory, say: boolean): Promise<boolean> {
   const { waitReady, DeletedWhileWaiting } = await import('../../cluster/index.ts');
   const progress = await startProgress(f.io, `waiting for service "${name}"`);
   try {

@@ -69,7 +69,8 @@ export function buildView(d: ServiceDetails, served: ServedCommit[], k8s: Cluste
       loadBalancer: svc?.type === 'LoadBalancer' ? (lb.length > 0 ? lb.map((a) => `${a}:${port?.port}`) : ['<pending>']) : undefined,
     },
     pods: s.pods,
-    notReady: s.status === 'Running' ? [] : reasons,
+    revision: k8s.revisionOf(d.deployment ?? d.service),
+    notReady: k8s.integrityProblem(d) ? [k8s.integrityProblem(d)!] : s.status === 'Running' ? [] : reasons,
     events: d.events.map((e) => ({
       time: k8s.eventTime(e),
       type: String(e.type ?? ''),
@@ -93,6 +94,7 @@ function describe(v: View, age: (t: string | undefined) => string): string {
   field('Description', v.description);
   field('Created', v.created ? `${v.created} (${age(v.created)} ago)` : undefined);
   field('Status', `${v.status} (${v.ready} ready)`);
+  field('Revision', v.revision ? `${v.revision} (\`pachsvc history ${v.name}\` lists them)` : undefined);
   field('Image', v.image);
   out.push('', 'Inputs:');
   const inputRows = v.inputs.map((i) => [

@@ -1,4 +1,4 @@
-import { SpecError, type Diagnostic } from '../../spec/diagnostics.ts';
+import { SpecError, sortDiagnostics, type Diagnostic } from '../../spec/diagnostics.ts';
 import { safeText } from '../../lib/text.ts';
 import { defineCommand } from '../command.ts';
 import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
@@ -36,10 +36,10 @@ export const VALIDATE = defineCommand<Args>({
     let services: { file: string; service: string; dialect: string; inputs: number }[] = [];
     let valid = true;
     try {
-      const loaded = await loadSources(sources, args, f.io, { quiet: true });
+      const loaded = await loadSources(sources, args, f.io, { quiet: true, command: 'validate' });
       // Rendering checks what only the finished objects can show (patches, sizes).
-      for (const s of loaded) renderLoaded(s, options);
-      diagnostics = loaded.flatMap((s) => s.warnings);
+      const renderWarnings = loaded.flatMap((s) => renderLoaded(s, options).warnings);
+      diagnostics = sortDiagnostics([...loaded.flatMap((s) => s.warnings), ...renderWarnings]);
       services = loaded.map((s) => ({ file: s.file, service: s.service.name, dialect: s.dialect, inputs: s.service.inputs.length }));
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;

@@ -1,5 +1,5 @@
 // Turns any failure into what the user sees (one line per problem on stderr) and an exit code.
-import { ClusterError } from '../../cluster/errors.ts';
+import { KubectlError } from '../../cluster/errors.ts';
 import { SpecError } from '../../spec/diagnostics.ts';
 import { EXIT, ReportedError, UsageError } from './errors.ts';
 import { printDiagnostics } from './diagnostics.ts';
@@ -26,5 +26,5 @@ export function report(err: unknown, io: IOStreams): number {
 // kubectl prints the API server's own words, and a failed connection, as they are; everything else is
 // an "error:" line.
 function verbatim(err: unknown): boolean {
-  return err instanceof ClusterError && /^(Error from server|The connection to the server|Unable to connect to the server|You must be logged in)/.test(err.message);
+  return err instanceof KubectlError;
 }
