@@ -64,7 +64,7 @@ export function fromStatus(code: number, body: unknown, server: string): Cluster
   if (reason === 'Invalid' && causes.length > 0 && !causes.every((c) => c.field && message.includes(c.field))) {
     message += ` (${causes.map((c) => [c.field, c.message].filter(Boolean).join(': ')).join('; ')})`;
   }
-  return new ClusterError(reason, `Error from server (${status?.reason || reason}): ${message}`, code);
+  return new KubectlError(reason, `Error from server (${status?.reason || reason}): ${message}`, code);
 }
 
 function reasonForCode(code: number): ClusterReason {

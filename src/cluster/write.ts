@@ -159,7 +159,7 @@ async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Om
         if (req.verb === 'create') throw await undo(c, req, created, alreadyExists(req.name, req.namespace));
         throw new Retry();
       }
-      throw await undo(c, req, created, err);
+      throw await undo(c, req, created, err, obj);
     }
   }
   if (!req.dryRun) for (const obj of created) await adoptForApply(c, obj, req.namespace);
@@ -167,7 +167,7 @@ async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Om
 }
 
 /** Deletes what a failed create made (exactly those objects, by uid); returns the error to throw. */
-async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: unknown): Promise<unknown> {
+async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: unknown, failed?: KubeObject): Promise<unknown> {
   if (req.dryRun || created.length === 0) return cause;
   const left: string[] = [];
   for (const obj of [...created].reverse()) {
@@ -179,7 +179,8 @@ async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: un
   }
   if (!(cause instanceof ClusterError)) return cause;
   const after = left.length > 0 ? `; could not remove ${left.join(', ')}: delete with \`pachsvc delete ${req.name}\`` : '; nothing was left behind';
-  return new ClusterError(cause.reason, `${cause.message}${after}`, cause.status);
+  const what = failed ? `creating ${failed.kind.toLowerCase()} "${failed.metadata.name}" failed: ` : '';
+  return new ClusterError(cause.reason, `${what}${cause.message}${after}`, cause.status);
 }
 
 /**

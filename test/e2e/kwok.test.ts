@@ -3,8 +3,8 @@
 // pods/portforward to a local HTTP server (kubectl over WebSocket and over
 // SPDY, @kubernetes/client-node over v4.channel.k8s.io), also after a pod is
 // replaced, and `kubectl logs` serves the lines a test chose.
-//   bash test/e2e/run.sh test/e2e/helpers/kwok.test.ts
-//   (or, cluster up: KUBECONFIG=$PWD/.cluster/kubeconfig node --import tsx --test test/e2e/helpers/kwok.test.ts)
+//   bash test/e2e/run.sh test/e2e/kwok.test.ts
+//   (or, cluster up: KUBECONFIG=$PWD/.cluster/kubeconfig node --import tsx --test test/e2e/kwok.test.ts)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,8 +12,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
-import { KUBECTL, applyManifest, freshNamespace, kubectl, kubectlOk, waitFor, waitForReadyPods, type Namespace } from './kube.ts';
-import { cleanupKwokObjects, forwardPodPort, kwokAvailable, podNames, serveContainerLog, type KwokRule } from './kwok.ts';
+import { KUBECTL, applyManifest, freshNamespace, kubectl, kubectlOk, waitFor, waitForReadyPods, type Namespace } from './helpers/kube.ts';
+import { cleanupKwokObjects, forwardPodPort, kwokAvailable, podNames, serveContainerLog, type KwokRule } from './helpers/kwok.ts';
 
 interface TestServer {
   port: number;
