@@ -327,9 +327,11 @@ export async function deleteService(c: Kube, namespace: string, name: string, op
   if (options.dryRun) return objects;
   const deleted: KubeObject[] = [];
   for (const obj of objects) if (await deleteIgnoringGone(c, obj, namespace, byUid(obj))) deleted.push(obj);
-  if (deleted.length === 0) throw notFound(name, namespace);
   // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns it).
-  await deleteRevisions(c, namespace, name).catch(() => undefined);
+  if (deleted.length > 0) await deleteRevisions(c, namespace, name).catch(() => undefined);
+  // Of concurrent deletes of one service, the one that deleted its last object (each object's deletion
+  // succeeds once) deleted the service; the others find it gone, as kubectl would.
+  if (deleted.at(-1) !== objects.at(-1)) throw notFound(name, namespace);
   return deleted;
 }
 

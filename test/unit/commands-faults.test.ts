@@ -93,3 +93,37 @@ describe("the API server's refusals", () => {
     assert.ok(kube.peek('deployments', 'web'), 'nothing deleted');
   });
 });
+
+describe('two deletes of one service at once', () => {
+  // The interleaving a real API server produced (test/e2e/faults.test.ts): A reads both objects and
+  // deletes the Deployment; B reads only the Service and deletes it; A then finds the Service gone.
+  // Both used to print `service "web" deleted`.
+  for (const ignore of [false, true]) {
+    test(`exactly one says deleted${ignore ? ' (--ignore-not-found: the other prints nothing, exit 0)' : '; the other NotFound, exit 1'}`, async () => {
+      const kube = new FakeKube();
+      await runIn(['create', '-f', spec('web')], { kube });
+      let other: Awaited<ReturnType<typeof runIn>> | undefined;
+      kube.beforeWrite = async (call) => {
+        if (other || call.verb !== 'delete' || call.resource !== 'services' || call.dryRun) return;
+        kube.beforeWrite = undefined;
+        other = await runIn(['delete', 'web', ...(ignore ? ['--ignore-not-found'] : [])], { kube });
+      };
+      const first = await runIn(['delete', 'web', ...(ignore ? ['--ignore-not-found'] : [])], { kube });
+      assert.ok(other, 'the second delete ran in between');
+      assert.equal(other.code, 0, other.stderr);
+      assert.equal(other.stdout, 'service "web" deleted\n');
+      if (ignore) {
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(first.stdout, '');
+        assert.equal(first.stderr, '');
+      } else {
+        assert.equal(first.code, 1);
+        assert.equal(first.stdout, '');
+        assert.equal(first.stderr, 'Error from server (NotFound): service "web" not found in namespace default\n');
+      }
+      assert.equal(kube.peek('deployments', 'web'), undefined);
+      assert.equal(kube.peek('services', 'web'), undefined);
+      assert.equal(kube.peek('configmaps', 'web.pachsvc.r1'), undefined, 'the history went too');
+    });
+  }
+});

@@ -36,7 +36,8 @@ function readClusterEnv(): Record<string, string> {
  */
 export const KUBECTL: string = process.env.PACHSVC_KUBECTL || readClusterEnv().PACHSVC_KUBECTL || 'kubectl';
 
-export const PACHSVC_BIN = path.join(REPO_ROOT, 'bin', 'pachsvc');
+/** The command under test: bin/pachsvc (the built dist/), or $PACHSVC_E2E_BIN (another build of it). */
+export const PACHSVC_BIN = process.env.PACHSVC_E2E_BIN || path.join(REPO_ROOT, 'bin', 'pachsvc');
 
 export interface RunResult {
   code: number | null;
