@@ -60,12 +60,15 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
     const live = await readLive(c, req.namespace, req.name);
     const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
     try {
-      const foreign = liveObjects(live)
-        .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o), removed: req.takeOwnership === true && !req.dryRun }))
-        .filter((x) => x.fields.length > 0);
-      const reclaimed = action === 'update' && req.takeOwnership && !req.dryRun ? await reclaim(c, req, live) : live;
+      const removing = action === 'update' && req.takeOwnership === true && !req.dryRun;
+      const reclaimed = removing ? await reclaim(c, req, live) : live;
       const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, reclaimed);
       if (result.outcome === 'unchanged' && reclaimed !== live) result.outcome = 'configured';
+      // What others set: removed from the live objects, or what is still there after the write (a Service
+      // port someone changed is repaired by the write, not left).
+      const foreign = (removing ? liveObjects(live) : result.objects)
+        .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o), removed: removing }))
+        .filter((x) => x.fields.length > 0);
       const warnings = req.dryRun || result.outcome === 'unchanged' ? [] : await record(c, req, result);
       return { ...result, before: action === 'create' ? {} : live, warnings, foreign };
     } catch (err) {
@@ -84,7 +87,11 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
 async function reclaim(c: Kube, req: WriteRequest, live: Live): Promise<Live> {
   const out: Live = { ...live };
   for (const was of liveObjects(live)) {
-    const fields = foreignFields(was);
+    // Ports someone changed are replaced whole by the write (portsNeedRepair): removing them here first
+    // would leave a Service without ports, which the API server refuses.
+    const rendered = req.objects.find((o) => o.kind === was.kind);
+    const repaired = rendered !== undefined && portsNeedRepair(rendered, was);
+    const fields = foreignFields(was).filter((f) => !(repaired && f.pointer.startsWith('/spec/ports/')));
     if (fields.length === 0) continue;
     const patched = await patchIfUnchanged(c, was, req.namespace, removalOps(fields));
     if (was.kind === 'Deployment') out.deployment = patched;

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromStatus, KubectlError } from '../../src/cluster/errors.ts';
+import type { Kind, KubeObject } from '../../src/cluster/types.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { runIn } from '../helpers/test-factory.ts';
 
@@ -126,4 +127,88 @@ describe('two deletes of one service at once', () => {
       assert.equal(kube.peek('configmaps', 'web.pachsvc.r1'), undefined, 'the history went too');
     });
   }
+});
+
+// What the API server records and checks that the in-memory cluster does not: the fields other managers
+// own (managedFields, as kubectl patch / set env / label leave them) and that a Service needs a port.
+type Owned = { manager: string; fieldsV1: Record<string, unknown> };
+class DriftKube extends FakeKube {
+  override async get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const o = await super.get(kind, namespace, name);
+    if (!o) return o;
+    const owned: Owned[] = [];
+    const ports = (o.spec?.ports ?? []) as { port: number }[];
+    for (const p of ports) if (p.port === 9999) owned.push({ manager: 'kubectl-patch', fieldsV1: { 'f:spec': { 'f:ports': { 'k:{"port":9999,"protocol":"TCP"}': { '.': {}, 'f:port': {} } } } } });
+    if (o.metadata.labels?.team) owned.push({ manager: 'kubectl-label', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:team': {} } } } });
+    const env = (o.spec?.template?.spec?.containers?.[0]?.env ?? []) as { name: string }[];
+    if (env.some((e) => e.name === 'FOO')) {
+      owned.push({ manager: 'kubectl-set', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"service"}': { 'f:env': { 'k:{"name":"FOO"}': { '.': {}, 'f:name': {}, 'f:value': {} } } } } } } } } });
+    }
+    o.metadata.managedFields = [...(o.metadata.managedFields ?? []), ...owned.map((x) => ({ ...x, operation: 'Update', fieldsType: 'FieldsV1' }))];
+    return o;
+  }
+  override async patch(kind: Kind, namespace: string, name: string, ops: unknown[], options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const was = this.peek(kind.resource, name, namespace);
+    const removed = ops.filter((op) => (op as { op: string; path: string }).op === 'remove' && /^\/spec\/ports\/\d+$/.test((op as { path: string }).path)).length;
+    if (was?.kind === 'Service' && removed > 0 && removed >= ((was.spec?.ports ?? []) as unknown[]).length) {
+      throw new KubectlError('Invalid', `Error from server (Invalid): Service "${name}" is invalid: spec.ports: Required value`, 422);
+    }
+    return super.patch(kind, namespace, name, ops, options);
+  }
+}
+const SERVICES = { api: '/api/v1', resource: 'services' } as Kind;
+const DEPLOYMENTS = { api: '/apis/apps/v1', resource: 'deployments' } as Kind;
+
+describe('a Service port changed by others (kubectl patch … /spec/ports/0/port)', () => {
+  test('apply puts it back and does not claim to leave it', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    await kube.patch(SERVICES, 'default', 'web', [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }]);
+    const r = await runIn(['apply', '-f', file], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'service/web configured\n');
+    assert.deepEqual(kube.peek('services', 'web')?.spec?.ports?.map((p: { port: number; name: string }) => `${p.name}:${p.port}`), ['user-port:8080']);
+    assert.doesNotMatch(r.stderr, /left as they are/, 'the port was repaired, not left');
+  });
+
+  test('apply --take-ownership puts it back too (it used to remove the port first: a Service without ports, refused 10 times)', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    await kube.patch(SERVICES, 'default', 'web', [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }]);
+    await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+    const r = await runIn(['apply', '-f', file, '--take-ownership'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(kube.peek('services', 'web')?.spec?.ports?.map((p: { port: number }) => p.port), [8080]);
+    assert.equal(kube.peek('services', 'web')?.metadata.labels?.team, undefined, 'the label others set is removed');
+    assert.match(r.stderr, /service\/web: removed fields set by others: .*\.metadata\.labels\.team \(kubectl-label\)/);
+  });
+});
+
+describe('inspect: fields set by others', () => {
+  test('listed under "Set by others:" and in -o json; gone after apply --take-ownership', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
+    await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+    const text = await runIn(['inspect', 'web'], { kube });
+    assert.equal(text.code, 0, text.stderr);
+    const section = /\nSet by others:\n([\s\S]*?)\n\n/.exec(text.stdout)?.[1] ?? '';
+    assert.match(section, /^\s+OBJECT\s+FIELD\s+SET BY$/m);
+    assert.match(section, /^\s+deployment\.apps\/web\s+\.spec\.template\.spec\.containers\[name=service\]\.env\[name=FOO\]\s+kubectl-set$/m);
+    assert.match(section, /^\s+service\/web\s+\.metadata\.labels\.team\s+kubectl-label$/m);
+    assert.match(section, /--take-ownership/);
+    const json = JSON.parse((await runIn(['inspect', 'web', '-o', 'json'], { kube })).stdout);
+    assert.deepEqual(json.setByOthers, [
+      { object: 'deployment.apps/web', fields: [{ path: '.spec.template.spec.containers[name=service].env[name=FOO]', managers: ['kubectl-set'] }] },
+      { object: 'service/web', fields: [{ path: '.metadata.labels.team', managers: ['kubectl-label'] }] },
+    ]);
+
+    assert.equal((await runIn(['apply', '-f', file, '--take-ownership'], { kube })).code, 0);
+    const after = await runIn(['inspect', 'web', '-o', 'json'], { kube });
+    assert.deepEqual(JSON.parse(after.stdout).setByOthers, []);
+    assert.doesNotMatch((await runIn(['inspect', 'web'], { kube })).stdout, /Set by others/);
+  });
 });

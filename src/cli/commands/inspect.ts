@@ -3,6 +3,7 @@ import type { KubeObject } from '../../cluster/types.ts';
 type ClusterModule = typeof import('../../cluster/index.ts');
 import type { ServiceDetails } from '../../cluster/describe.ts';
 import type { ServedCommit } from '../../cluster/logs.ts';
+import { foreignFields } from '../../cluster/drift.ts';
 import { decodeSpec } from '../../contract.ts';
 import { defineCommand } from '../command.ts';
 import { CLUSTER_FLAGS, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
@@ -70,6 +71,12 @@ export function buildView(d: ServiceDetails, served: ServedCommit[], k8s: Cluste
     },
     pods: s.pods,
     revision: k8s.revisionOf(d.deployment ?? d.service),
+    // Fields other managers (kubectl set env, kubectl label, an operator) set on the objects: apply leaves
+    // them, `apply --take-ownership` removes them.
+    setByOthers: [d.deployment, d.service]
+      .filter((o): o is KubeObject => o !== undefined)
+      .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o).map((x) => ({ path: x.path, managers: x.managers })) }))
+      .filter((x) => x.fields.length > 0),
     notReady: k8s.integrityProblem(d) ? [k8s.integrityProblem(d)!] : s.status === 'Running' ? [] : reasons,
     events: d.events.map((e) => ({
       time: k8s.eventTime(e),
@@ -116,6 +123,11 @@ function describe(v: View, age: (t: string | undefined) => string): string {
   if (v.pods.length === 0) out.push('  <none>');
   else out.push(indent(formatTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'NODE'], v.pods.map((p) => [p.name, p.ready, p.status, p.restarts, p.node])).trimEnd()));
   for (const r of v.notReady) out.push(`  ! ${r}`);
+  if (v.setByOthers.length > 0) {
+    out.push('', 'Set by others:');
+    out.push(indent(formatTable(['OBJECT', 'FIELD', 'SET BY'], v.setByOthers.flatMap((x) => x.fields.map((y) => [x.object, y.path, y.managers.join(', ')]))).trimEnd()));
+    out.push(`  \`pachsvc apply\` leaves them as they are; \`pachsvc apply --take-ownership\` removes them.`);
+  }
   out.push('', 'Events:');
   if (v.events.length === 0) out.push('  <none>');
   else out.push(indent(formatTable(['AGE', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], v.events.map((e) => [age(e.time), e.type, e.reason, e.object, e.message])).trimEnd()));
