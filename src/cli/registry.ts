@@ -11,10 +11,11 @@ import { ROLLBACK } from './commands/rollback.ts';
 import { INSPECT } from './commands/inspect.ts';
 import { LIST } from './commands/list.ts';
 import { LOGS } from './commands/logs.ts';
+import { OPEN, PORT_FORWARD } from './commands/port-forward.ts';
 import { RENDER } from './commands/render.ts';
 import { VALIDATE } from './commands/validate.ts';
 
-export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, DIFF, LIST, INSPECT, EDIT, HISTORY, ROLLBACK, DELETE, LOGS, VALIDATE, RENDER, COMPLETION, COMPLETE];
+export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, DIFF, LIST, INSPECT, EDIT, HISTORY, ROLLBACK, DELETE, LOGS, PORT_FORWARD, OPEN, VALIDATE, RENDER, COMPLETION, COMPLETE];
 
 /** Every name a user may type for a command, aliases included. */
 export const COMMAND_NAMES: string[] = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);

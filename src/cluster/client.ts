@@ -201,6 +201,37 @@ export class Cluster {
     });
   }
 
+  /**
+   * What opening a WebSocket to the API server needs (pods/portforward, through client-node): the server,
+   * and the TLS, headers and credentials every request carries (a proxy's agent too), so the WebSocket
+   * connects as this transport does. The opening handshake is bounded by --request-timeout, else by the
+   * connect, TLS and answer limits together; an open stream has no limit (a forwarded connection lasts
+   * as long as its user keeps it).
+   */
+  async webSocketOptions(): Promise<{ server: string; options: https.RequestOptions & { handshakeTimeout: number } }> {
+    const { requestMs, connectMs, tlsHandshakeMs, answerMs } = this.limits;
+    const headers: Record<string, string | string[]> = { ...this.config.headers, 'User-Agent': 'pachsvc' };
+    const options: https.RequestOptions & { handshakeTimeout: number } = {
+      ...this.config.tls,
+      headers,
+      handshakeTimeout: requestMs > 0 ? requestMs : connectMs + tlsHandshakeMs + answerMs,
+    };
+    try {
+      const auth = await this.config.authorization();
+      if (auth) headers.Authorization = auth;
+      if (this.config.needsClient) {
+        const viaClient: https.RequestOptions = { ...options, headers: { ...headers } };
+        await (await this.kubeConfig()).applyToHTTPSOptions(viaClient);
+        Object.assign(headers, viaClient.headers);
+        if (this.config.proxyUrl) options.agent = viaClient.agent;
+      }
+    } catch (err) {
+      if (err instanceof ClusterError) throw err;
+      throw new ClusterError('Unauthorized', `cannot get credentials for ${quote(this.server)}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    return { server: this.server, options };
+  }
+
   /** Ends every request still running and lets the process exit (keep-alive sockets would hold it). */
   close(): void {
     for (const abort of [...this.inFlight]) abort();

@@ -1,6 +1,7 @@
 // The Kubernetes API as pachsvc's cluster layer uses it: a handful of typed calls. `HttpKube` makes them
 // over the transport (client.ts); tests give the same layer an in-memory Kube, so every decision above it
 // (what may be created, changed, deleted; what a list or an inspect shows) runs without a cluster.
+import type { Duplex } from 'node:stream';
 import type { Cluster } from './client.ts';
 import { KINDS, type Kind, type KubeObject, type Table } from './types.ts';
 
@@ -49,6 +50,11 @@ export interface Kube {
   delete(kind: Kind, namespace: string, name: string, options?: { uid?: string; dryRun?: boolean }): Promise<void>;
   /** A container's log as it arrives, in text chunks. */
   log(namespace: string, pod: string, query: LogQuery): Promise<AsyncIterable<string>>;
+  /**
+   * One stream to a port of a pod, through the API server (pods/portforward): what is written goes to
+   * the pod's port, what the pod's port sends is read. One stream per forwarded TCP connection.
+   */
+  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
   close(): void;
 }
 
@@ -103,6 +109,12 @@ export class HttpKube implements Kube {
     });
     res.setEncoding('utf8');
     return res as AsyncIterable<string>;
+  }
+
+  async portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
+    // Loaded by port-forward and open only: it loads the Kubernetes client for its WebSocket.
+    const { openPodStream } = await import('./portforward.ts');
+    return openPodStream(this.c, namespace, pod, port);
   }
 
   close(): void {

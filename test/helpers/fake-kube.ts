@@ -3,6 +3,8 @@
 // a uid precondition, injected Forbidden), computes the few table cells `list` reads, and records every
 // call. It is for pachsvc's decisions, not for the Kubernetes API's behaviour: the end-to-end tests run
 // against a real API server.
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ClusterError } from '../../src/cluster/errors.ts';
 import type { Kube, ListQuery, LogQuery, ObjectList, TableQuery } from '../../src/cluster/kube.ts';
 import { podState } from '../../src/cluster/status.ts';
@@ -10,7 +12,7 @@ import { FIELD_MANAGER, type Kind, type KubeObject, type Table } from '../../src
 import { jsonPatch } from '../../src/render/patch.ts';
 
 export interface Call {
-  verb: 'get' | 'list' | 'table' | 'create' | 'apply' | 'patch' | 'delete' | 'log';
+  verb: 'get' | 'list' | 'table' | 'create' | 'apply' | 'patch' | 'delete' | 'log' | 'portforward';
   resource: string;
   namespace?: string;
   name?: string;
@@ -31,6 +33,8 @@ export class FakeKube implements Kube {
   private uid = 0;
   private readonly denied: { verb: Call['verb']; resource: string }[] = [];
   private readonly logs = new Map<string, string>();
+  /** Where a pod's forwarded ports lead: a local TCP port per pod (or per pod and port). */
+  private readonly forwards = new Map<string, number>();
   /** Runs before every write is carried out (tests use it to interleave another writer). */
   beforeWrite?: Hook;
   /** Creates one running, ready pod per replica when a Deployment is written. */
@@ -46,6 +50,11 @@ export class FakeKube implements Kube {
 
   setLog(pod: string, container: string, text: string): void {
     this.logs.set(`${pod}/${container}`, text);
+  }
+
+  /** portForward to this pod (any port, or only `port`) connects to 127.0.0.1:`target`, as kwok's rules do. */
+  forwardPod(pod: string, target: number, port?: number): void {
+    this.forwards.set(port === undefined ? pod : `${pod}:${port}`, target);
   }
 
   /** The stored object, for assertions. */
@@ -217,6 +226,20 @@ export class FakeKube implements Kube {
     })();
   }
 
+  async portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
+    await this.record({ verb: 'portforward', resource: 'pods', namespace, name: pod });
+    if (!this.store.has(key('pods', namespace, pod))) throw new ClusterError('NotFound', `Error from server (NotFound): pods "${pod}" not found`, 404);
+    const target = this.forwards.get(`${pod}:${port}`) ?? this.forwards.get(pod);
+    // A port nothing leads to fails as kwok's does (no forward found); a refused target as a kubelet's.
+    if (target === undefined) throw new ClusterError('Failed', `no forward found for port ${port}`);
+    const socket = net.connect(target, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', (err) => reject(new ClusterError('Failed', `failed to dial 127.0.0.1:${target}: ${err.message}`)));
+    });
+    return socket;
+  }
+
   close(): void {
     this.closed = true;
   }
@@ -238,6 +261,7 @@ export class FakeKube implements Kube {
         spec: { ...template.spec, nodeName: 'kwok-node-0' },
         status: {
           phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True' }],
           initContainerStatuses: inits.map((c) => ({ name: c.name, ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } })),
           containerStatuses: containers.map((c) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })),
         },
