@@ -75,8 +75,7 @@ interface Merged {
 
 /** The connection the options and environment name. `serviceAccountDir` is for tests of the in-cluster case. */
 export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Promise<ClusterConfig> {
-  const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
-  const home = join(env.HOME || homedir(), '.kube', 'config');
+  const { files, home } = kubeconfigFiles(options, env);
   let merged: Merged;
   if (files.length > 0) {
     const found = files.filter((f) => existsSync(f));
@@ -151,6 +150,32 @@ export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv
     ...(cluster['proxy-url'] ? { proxyUrl: cluster['proxy-url'] } : {}),
     clientConfig,
   };
+}
+
+/** The kubeconfig files kubectl's rules name (existing or not), and ~/.kube/config for when they name none. */
+function kubeconfigFiles(options: { kubeconfig?: string }, env: NodeJS.ProcessEnv): { files: string[]; home: string } {
+  const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  return { files, home: join(env.HOME || homedir(), '.kube', 'config') };
+}
+
+/**
+ * The context names of the kubeconfig files loadConfig would read (for completing --context), in file
+ * order, each once. Silent: a missing or unreadable file, or an entry of the wrong shape, adds nothing.
+ */
+export async function contextNames(options: { kubeconfig?: string } = {}, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const { files, home } = kubeconfigFiles(options, env);
+  const { load: parse } = await import('js-yaml');
+  const names = new Set<string>();
+  for (const file of files.length > 0 ? files : [home]) {
+    try {
+      const contexts = (parse(readFileSync(file, 'utf8')) as { contexts?: unknown } | null)?.contexts;
+      if (!Array.isArray(contexts)) continue;
+      for (const c of contexts) if (isMapping(c) && typeof c.name === 'string' && c.name !== '') names.add(c.name);
+    } catch {
+      // Not a kubeconfig we can read: no names from it.
+    }
+  }
+  return [...names];
 }
 
 function limitsFor(options: ConnectOptions): Limits {
