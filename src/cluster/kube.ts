@@ -31,6 +31,18 @@ export interface LogQuery {
   timestamps?: boolean;
 }
 
+/** What the API server says of itself (GET /version), as `kubectl version` shows it. */
+export interface ServerVersion {
+  major: string;
+  minor: string;
+  /** `v1.35.8`. */
+  gitVersion: string;
+  gitCommit?: string;
+  buildDate?: string;
+  goVersion?: string;
+  platform?: string;
+}
+
 export interface Kube {
   /** The namespace commands act in (-n, else the context's, else default). */
   readonly namespace: string;
@@ -55,6 +67,8 @@ export interface Kube {
    * the pod's port, what the pod's port sends is read. One stream per forwarded TCP connection.
    */
   portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+  /** The API server's version (GET /version). */
+  version(): Promise<ServerVersion>;
   close(): void;
 }
 
@@ -115,6 +129,10 @@ export class HttpKube implements Kube {
     // Loaded by port-forward and open only: it loads the Kubernetes client for its WebSocket.
     const { openPodStream } = await import('./portforward.ts');
     return openPodStream(this.c, namespace, pod, port);
+  }
+
+  version(): Promise<ServerVersion> {
+    return this.c.request<ServerVersion>('GET', '/version');
   }
 
   close(): void {

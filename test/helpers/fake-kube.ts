@@ -6,13 +6,13 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ClusterError } from '../../src/cluster/errors.ts';
-import type { Kube, ListQuery, LogQuery, ObjectList, TableQuery } from '../../src/cluster/kube.ts';
+import type { Kube, ListQuery, LogQuery, ObjectList, ServerVersion, TableQuery } from '../../src/cluster/kube.ts';
 import { podState } from '../../src/cluster/status.ts';
 import { FIELD_MANAGER, type Kind, type KubeObject, type Table } from '../../src/cluster/types.ts';
 import { jsonPatch } from '../../src/render/patch.ts';
 
 export interface Call {
-  verb: 'get' | 'list' | 'table' | 'create' | 'apply' | 'patch' | 'delete' | 'log' | 'portforward';
+  verb: 'get' | 'list' | 'table' | 'create' | 'apply' | 'patch' | 'delete' | 'log' | 'portforward' | 'version';
   resource: string;
   namespace?: string;
   name?: string;
@@ -35,6 +35,8 @@ export class FakeKube implements Kube {
   private readonly logs = new Map<string, string>();
   /** Where a pod's forwarded ports lead: a local TCP port per pod (or per pod and port). */
   private readonly forwards = new Map<string, number>();
+  /** What GET /version answers, or the error it fails with. */
+  serverVersion: ServerVersion | Error = { major: '1', minor: '35', gitVersion: 'v1.35.8', platform: 'linux/amd64' };
   /** Runs before every write is carried out (tests use it to interleave another writer). */
   beforeWrite?: Hook;
   /** Creates one running, ready pod per replica when a Deployment is written. */
@@ -238,6 +240,12 @@ export class FakeKube implements Kube {
       socket.once('error', (err) => reject(new ClusterError('Failed', `failed to dial 127.0.0.1:${target}: ${err.message}`)));
     });
     return socket;
+  }
+
+  async version(): Promise<ServerVersion> {
+    await this.record({ verb: 'version', resource: 'version' });
+    if (this.serverVersion instanceof Error) throw this.serverVersion;
+    return { ...this.serverVersion };
   }
 
   close(): void {
