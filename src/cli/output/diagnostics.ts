@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../spec/diagnostics.ts';
-import { safeText } from '../../lib/text.ts';
+import { safeText, terminalLine } from '../../lib/text.ts';
 import { style, writeLine, type IOStreams } from './iostreams.ts';
 
 /** Each diagnostic as one line on stderr: `file:line:col: message`, warnings marked. */
@@ -8,7 +8,8 @@ export function printDiagnostics(io: IOStreams, diagnostics: Diagnostic[]): void
   for (const d of diagnostics) {
     const where = c.bold(`${safeText(d.file)}:${d.position.line}:${d.position.column}:`);
     const label = d.severity === 'warning' ? `${c.yellow('warning:')} ` : '';
-    writeLine(io.stderr, `${where} ${label}${d.message}`);
+    // One line each: a message that still holds a newline or a control character has it escaped.
+    writeLine(io.stderr, `${where} ${label}${terminalLine(d.message.replace(/\n/g, '\\n'))}`);
   }
 }
 

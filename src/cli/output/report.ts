@@ -1,5 +1,6 @@
 // Turns any failure into what the user sees (one line per problem on stderr) and an exit code.
 import { KubectlError } from '../../cluster/errors.ts';
+import { terminalLine } from '../../lib/text.ts';
 import { SpecError } from '../../spec/diagnostics.ts';
 import { EXIT, ReportedError, UsageError } from './errors.ts';
 import { printDiagnostics } from './diagnostics.ts';
@@ -12,15 +13,26 @@ export function report(err: unknown, io: IOStreams): number {
     printDiagnostics(io, err.diagnostics);
     return EXIT.failure;
   }
+  // Messages carry what others wrote (a server's Status, a log's tail, a flag typed): said, never obeyed.
   if (err instanceof UsageError) {
-    writeLine(io.stderr, `${c.red('error:')} ${err.message}`);
+    writeLine(io.stderr, `${c.red('error:')} ${terminalLine(err.message)}`);
     writeLine(io.stderr, `See 'pachsvc ${err.command ? `${err.command} ` : ''}--help' for usage.`);
     return EXIT.usage;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = terminalLine(messageOf(err));
   writeLine(io.stderr, verbatim(err) ? message : `${c.red('error:')} ${message}`);
-  if (io.verbose && err instanceof Error && err.stack) writeLine(io.stderr, c.dim(err.stack));
+  if (io.verbose && err instanceof Error && err.stack) writeLine(io.stderr, c.dim(terminalLine(err.stack)));
   return EXIT.failure;
+}
+
+/** What went wrong, in words, whatever was thrown (String() itself can throw on an object without a prototype). */
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err);
+  }
 }
 
 // kubectl prints the API server's own words, and a failed connection, as they are; everything else is
