@@ -14,8 +14,9 @@ import { LOGS } from './commands/logs.ts';
 import { OPEN, PORT_FORWARD } from './commands/port-forward.ts';
 import { RENDER } from './commands/render.ts';
 import { VALIDATE } from './commands/validate.ts';
+import { VERSION_COMMAND } from './commands/version.ts';
 
-export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, DIFF, LIST, INSPECT, EDIT, HISTORY, ROLLBACK, DELETE, LOGS, PORT_FORWARD, OPEN, VALIDATE, RENDER, COMPLETION, COMPLETE];
+export const COMMANDS: Command[] = [CREATE, UPDATE, APPLY, DIFF, LIST, INSPECT, EDIT, HISTORY, ROLLBACK, DELETE, LOGS, PORT_FORWARD, OPEN, VALIDATE, RENDER, VERSION_COMMAND, COMPLETION, COMPLETE];
 
 /** Every name a user may type for a command, aliases included. */
 export const COMMAND_NAMES: string[] = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
