@@ -31,13 +31,16 @@ export async function streamLogs(c: Kube, namespace: string, name: string, optio
     if (!exists) throw notFound(name, namespace);
     throw new ClusterError('NotFound', `service "${name}" has no pods yet`);
   }
-  const sources: Source[] = pods.flatMap((pod) => containersOf(pod, options.role).map((container) => ({ pod: pod.metadata.name, container })));
+  const sources: (Source & { unscheduled?: string })[] = pods.flatMap((pod) =>
+    containersOf(pod, options.role).map((container) => ({ pod: pod.metadata.name, container, ...unscheduled(pod) })),
+  );
   if (sources.length === 0) throw new ClusterError('NotFound', `service "${name}" has no ${options.role} containers`);
   const prefixed = sources.length > 1;
   const failed: string[] = [];
   await Promise.all(
     sources.map(async (s) => {
-      const problem = await streamOne(c, namespace, s, prefixed ? `[${s.pod}/${s.container}] ` : '', options);
+      // The API server answers an empty log for a pod on no node: nothing was read, and why is known.
+      const problem = s.unscheduled ?? (await streamOne(c, namespace, s, prefixed ? `[${s.pod}/${s.container}] ` : '', options));
       if (problem) failed.push(`${s.pod}/${s.container}: ${problem}`);
     }),
   );
@@ -45,6 +48,15 @@ export async function streamLogs(c: Kube, namespace: string, name: string, optio
     throw new ClusterError('Failed', `no log of service "${name}" could be read (${failed.join('; ')})`);
   }
   for (const f of failed) options.warn(f);
+}
+
+/** Why a pod has no logs yet when it is on no node: `{ unscheduled: reason }`, else nothing. */
+function unscheduled(pod: KubeObject): { unscheduled?: string } {
+  if ((pod.spec as { nodeName?: string } | undefined)?.nodeName) return {};
+  const conditions = ((pod.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []);
+  const scheduled = conditions.find((x) => x.type === 'PodScheduled' && x.status === 'False');
+  const why = scheduled?.message ?? scheduled?.reason;
+  return { unscheduled: `the pod is not scheduled on a node yet, so no container has started${why ? ` (${why.trim()})` : ''}` };
 }
 
 function containersOf(pod: KubeObject, role: ContainerRole): string[] {

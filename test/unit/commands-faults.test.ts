@@ -4,7 +4,7 @@
 // server: test/e2e/services.test.ts "a Deployment the API server rejects …" and the RBAC suite).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromStatus, KubectlError } from '../../src/cluster/errors.ts';
@@ -210,5 +210,45 @@ describe('inspect: fields set by others', () => {
     const after = await runIn(['inspect', 'web', '-o', 'json'], { kube });
     assert.deepEqual(JSON.parse(after.stdout).setByOthers, []);
     assert.doesNotMatch((await runIn(['inspect', 'web'], { kube })).stdout, /Set by others/);
+  });
+});
+
+describe('logs of a pod that is on no node', () => {
+  const PODS = { api: '/api/v1', resource: 'pods' } as Kind;
+  const pending = (kube: FakeKube, pod: string) =>
+    kube.patch(PODS, 'default', pod, [
+      { op: 'remove', path: '/spec/nodeName' },
+      { op: 'replace', path: '/status', value: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector." }] } },
+    ]);
+
+  test('no log can be read: exit 1 and why (the API server answers an empty log, which used to be exit 0 and nothing)', async () => {
+    const kube = new FakeKube();
+    await runIn(['create', '-f', spec('web')], { kube });
+    const [pod] = (await kube.list(PODS, 'default')).items.map((p) => p.metadata.name);
+    await pending(kube, pod!);
+    kube.setLog(pod!, 'service', '');
+    const r = await runIn(['logs', 'web'], { kube });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      `error: no log of service "web" could be read (${pod}/service: the pod is not scheduled on a node yet, so no container has started (0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.))\n`,
+    );
+  });
+
+  test('one replica of two on no node: the other\'s log, a warning, exit 0', async () => {
+    const kube = new FakeKube();
+    const file = spec('two');
+    const two = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...two, parallelism_spec: { constant: 2 } }));
+    await runIn(['create', '-f', file], { kube });
+    const [a, b] = (await kube.list(PODS, 'default', { labelSelector: 'app.kubernetes.io/name=two' })).items.map((p) => p.metadata.name);
+    await pending(kube, a!);
+    kube.setLog(a!, 'service', '');
+    kube.setLog(b!, 'service', 'hello\n');
+    const r = await runIn(['logs', 'two'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `[${b}/service] hello\n`);
+    assert.match(r.stderr, new RegExp(`^warning: ${a}/service: the pod is not scheduled on a node yet`, 'm'));
   });
 });
