@@ -4,7 +4,7 @@ import { terminalLine } from '../../lib/text.ts';
 import { SpecError } from '../../spec/diagnostics.ts';
 import { EXIT, ReportedError, UsageError } from './errors.ts';
 import { printDiagnostics } from './diagnostics.ts';
-import { style, writeLine, type IOStreams } from './iostreams.ts';
+import { programName, style, writeLine, type IOStreams } from './iostreams.ts';
 
 export function report(err: unknown, io: IOStreams): number {
   const c = style(io);
@@ -16,7 +16,7 @@ export function report(err: unknown, io: IOStreams): number {
   // Messages carry what others wrote (a server's Status, a log's tail, a flag typed): said, never obeyed.
   if (err instanceof UsageError) {
     writeLine(io.stderr, `${c.red('error:')} ${terminalLine(err.message)}`);
-    writeLine(io.stderr, `See 'pachsvc ${err.command ? `${err.command} ` : ''}--help' for usage.`);
+    writeLine(io.stderr, `See '${programName(io)} ${err.command ? `${err.command} ` : ''}--help' for usage.`);
     return EXIT.usage;
   }
   const message = terminalLine(messageOf(err));

@@ -6,6 +6,7 @@ import type { Command } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { GLOBAL_FLAGS } from '../flags/global.ts';
 import { EXIT, UsageError } from '../output/errors.ts';
+import { programName } from '../output/iostreams.ts';
 import { report } from '../output/report.ts';
 import { COMMAND_NAMES, COMMANDS, findCommand } from '../registry.ts';
 import { quote } from '../../lib/text.ts';
@@ -32,10 +33,10 @@ export async function runYargs(argv: string[], f: Factory): Promise<number> {
   let usage: UsageError | undefined;
   const command = findCommand(first ?? '');
   const cli = yargs()
-    .scriptName('pachsvc')
+    .scriptName(programName(f.io))
     .usage('pachsvc: run long-lived services on versioned Pachyderm data, on Kubernetes.\n\nUsage: $0 <command> [flags]')
     .options(GLOBAL_FLAGS)
-    .demandCommand(1, 'name a command (see pachsvc --help)')
+    .demandCommand(1, `name a command (see ${programName(f.io)} --help)`)
     .strict()
     .version(VERSION)
     .alias('version', 'V')
