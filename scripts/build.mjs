@@ -1,36 +1,171 @@
-// Builds the installed command: generates embedded sources, then bundles src/cli/entry.ts with esbuild
-// into dist/ (ESM, split so that the Kubernetes client is its own chunk, loaded only by cluster commands).
-import { build } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Builds the installed command into dist/:
+//   1. generates the embedded sources (scripts/gen-sources.mjs);
+//   2. bundles src/cli/start/main.ts with esbuild, split at every dynamic import() so that each command
+//      loads only what it uses (the Kubernetes client, yargs, the YAML parsers, ora are chunks of their
+//      own), as ESM;
+//   3. turns each chunk into CommonJS (dist/chunks/*.cjs; import() becomes a lazy require), because only
+//      a script, not an ES module, can start from V8's code cache on Node 20;
+//   4. writes the loader (dist/pachsvc.cjs, from src/cli/start/loader.cjs) that bin/pachsvc runs, and
+//      dist/pachsvc.js, the same for whoever imports the ESM path;
+//   5. makes the code caches (dist/chunks/*.cjs.cache) by running the commonest commands once in one
+//      process (render and validate of JSON and YAML specs, help, and list, create, apply, update,
+//      inspect and delete against a stand-in API server), so the caches hold what those commands run.
+// dist/ is built beside and swapped in whole, so a pachsvc started during a build never finds half of
+// one; dist/lib (the library, scripts/build-lib.mjs) is kept.
+//
+//   node scripts/build.mjs [--analyze]    --analyze: which chunks each command loads, and their sizes
+import { build, transform } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const analyze = process.argv.includes('--analyze');
 execFileSync(process.execPath, [join(root, 'scripts/gen-sources.mjs')], { stdio: 'inherit' });
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-// Built beside dist/ and swapped in, so a pachsvc started during a build never finds half a dist/.
+
 const out = join(root, `.dist-${process.pid}`);
 rmSync(out, { recursive: true, force: true });
-await build({
-  entryPoints: { pachsvc: join(root, 'src/cli/start/main.ts') },
-  outdir: out,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  keepNames: true,
-  legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
-  define: { __PACHSVC_VERSION__: JSON.stringify(version) },
-  // Some dependencies (of the Kubernetes client) still call require(); give ESM chunks one.
-  banner: { js: "import{createRequire as __pachsvcCreateRequire}from'module';const require=__pachsvcCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
-const dist = join(root, 'dist');
-const old = join(root, `.dist-old-${process.pid}`);
-if (existsSync(dist)) renameSync(dist, old);
-renameSync(out, dist);
-rmSync(old, { recursive: true, force: true });
+try {
+  await bundle(out);
+  train(out);
+  if (analyze) printAnalysis(out);
+  swapIn(out, join(root, 'dist'));
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+
+async function bundle(dir) {
+  const result = await build({
+    entryPoints: { main: join(root, 'src/cli/start/main.ts') },
+    absWorkingDir: root,
+    outdir: join(dir, 'esm'),
+    write: false,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    charset: 'ascii',
+    metafile: true,
+    entryNames: '[name]-[hash]',
+    chunkNames: '[name]-[hash]',
+    define: { __PACHSVC_VERSION__: JSON.stringify(version) },
+    logLevel: 'warning',
+  });
+  const chunks = join(dir, 'chunks');
+  mkdirSync(chunks, { recursive: true });
+  let entry;
+  for (const file of result.outputFiles) {
+    const name = basename(file.path).replace(/\.js$/, '.cjs');
+    const meta = result.metafile.outputs[relative(root, file.path)];
+    if (meta?.entryPoint === 'src/cli/start/main.ts') entry = name;
+    const { code } = await transform(file.text, {
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      minifyWhitespace: true,
+      charset: 'ascii',
+      // import() of a chunk becomes a require() when it runs: still lazy, and no ES module loader.
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': '__import_meta_url' },
+      logLevel: 'error',
+    });
+    const cjs = code.replace(/require\("(\.\/[\w.-]+)\.js"\)/g, 'require("$1.cjs")');
+    // The loader reads chunks as latin1 (one byte a character, exact for ASCII, and the cheapest read).
+    if (/[^\x00-\x7f]/.test(cjs)) throw new Error(`chunk ${name} is not ASCII`);
+    if (/\bimport\(/.test(cjs.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) throw new Error(`chunk ${name} still has an import()`);
+    writeFileSync(join(chunks, name), cjs);
+  }
+  if (!entry) throw new Error('no entry chunk for src/cli/start/main.ts');
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  const loader = readFileSync(join(root, 'src/cli/start/loader.cjs'), 'utf8')
+    .replace("'__PACHSVC_VERSION__'", JSON.stringify(version))
+    .replace("'__PACHSVC_ENTRY__'", JSON.stringify(entry));
+  writeFileSync(join(dir, 'pachsvc.cjs'), loader);
+  writeFileSync(
+    join(dir, 'pachsvc.js'),
+    "// The same as pachsvc.cjs (what bin/pachsvc runs), for whoever starts pachsvc through this path.\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./pachsvc.cjs').main();\n",
+  );
+}
+
+// ------------------------------------------------------------------------------------------ caches
+
+/** Runs the commands in one process with the new dist/ and writes its code caches. */
+function train(dir) {
+  const script = `
+    const { startStandIn } = await import(${JSON.stringify(join(root, 'scripts/build/stand-in-apiserver.mjs'))});
+    const standIn = await startStandIn();
+    const commands = ${JSON.stringify(trainingCommands())}.map((argv) => argv.map((a) => a === '{kubeconfig}' ? standIn.kubeconfig : a));
+    const { train } = (await import('node:module')).createRequire(${JSON.stringify(join(dir, 'pachsvc.cjs'))})(${JSON.stringify(join(dir, 'pachsvc.cjs'))});
+    try { await train(commands); } finally { await standIn.close(); }
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    env: { ...cleanEnv(), PACHSVC_PACHCTL: '/nonexistent/pachctl' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`making the code caches failed (exit ${r.status}):\n${r.stderr}`);
+}
+
+function trainingCommands() {
+  const cluster = ['--kubeconfig', '{kubeconfig}', '-n', 'training'];
+  const spec = (file) => ['-f', file];
+  return [
+    ['render', ...spec('examples/jupyter.json')],
+    ['render', ...spec('examples/file-server.yaml'), '-o', 'json'],
+    ['validate', ...spec('examples/notebook-cross.json')],
+    ['validate', ...spec('examples/file-server.yaml')],
+    ['list', ...cluster],
+    ['create', ...spec('examples/jupyter.json'), '--no-pin', ...cluster],
+    ['apply', ...spec('examples/jupyter.json'), '--no-pin', ...cluster],
+    ['update', ...spec('examples/file-server.yaml'), '--no-pin', ...cluster],
+    ['inspect', 'jupyter', ...cluster],
+    ['delete', 'jupyter', ...cluster],
+    ['--help'],
+    ['create', '--help'],
+  ];
+}
+
+// The training must not depend on the builder's kubeconfig or terminal.
+function cleanEnv() {
+  const env = { ...process.env };
+  for (const k of ['KUBECONFIG', 'NO_COLOR', 'FORCE_COLOR', 'PACHSVC_NO_CODE_CACHE', 'NODE_OPTIONS']) delete env[k];
+  return env;
+}
+
+// ------------------------------------------------------------------------------------------ dist
+
+function swapIn(built, dist) {
+  rmSync(join(built, 'esm'), { recursive: true, force: true });
+  // The library (scripts/build-lib.mjs) lives in dist/lib: keep it until that build replaces it.
+  if (existsSync(join(dist, 'lib'))) renameSync(join(dist, 'lib'), join(built, 'lib'));
+  const old = join(root, `.dist-old-${process.pid}`);
+  if (existsSync(dist)) renameSync(dist, old);
+  renameSync(built, dist);
+  rmSync(old, { recursive: true, force: true });
+}
+
+function printAnalysis(dir) {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  const rows = Object.entries(meta.outputs).map(([file, o]) => {
+    const byPackage = {};
+    for (const [input, v] of Object.entries(o.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const key = m ? m[1] : input.replace(/\/[^/]+$/, '');
+      byPackage[key] = (byPackage[key] ?? 0) + v.bytesInOutput;
+    }
+    const top = Object.entries(byPackage)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}k`)
+      .join(', ');
+    return `${basename(file).padEnd(28)} ${String((o.bytes / 1024).toFixed(0)).padStart(6)} kB  ${top}`;
+  });
+  console.log(rows.join('\n'));
+}

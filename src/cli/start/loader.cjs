@@ -1,0 +1,148 @@
+// The built command's loader: scripts/build.mjs copies it to dist/pachsvc.cjs (filling in the version
+// and the entry chunk) beside the bundle's chunks (dist/chunks/*.cjs, CommonJS).
+//
+// Why a loader of our own: Node 20 compiles every file it loads from source, every time, and has no
+// compile cache (module.enableCompileCache is Node 22). This loader compiles each chunk with
+// vm.Script and V8's code cache (dist/chunks/<chunk>.cjs.cache, made by the build after running the
+// commonest commands, so it holds the functions they run, not only the top level): a chunk then
+// starts from compiled code. A cache V8 refuses (another Node version, other V8 flags) costs only the
+// time of compiling, and is made again at exit if dist/ is writable, for the next run.
+// `--version` is answered before anything is read.
+'use strict';
+
+const VERSION = '__PACHSVC_VERSION__';
+const ENTRY = '__PACHSVC_ENTRY__';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
+
+const CHUNKS = path.join(__dirname, 'chunks');
+const CACHE = '.cache';
+/** Every chunk loaded, by absolute file name: { module, script, cache: 'accepted' | 'rejected' | 'missing' | 'off' }. */
+const loaded = new Map();
+let training = false;
+let cacheOff = Boolean(process.env.PACHSVC_NO_CODE_CACHE);
+
+/** Loads a chunk (a path under dist/chunks) once and returns its exports. */
+function load(file) {
+  const known = loaded.get(file);
+  if (known) return known.module.exports;
+  const module = { exports: {}, filename: file, loaded: false };
+  const entry = { module, script: undefined, cache: 'off' };
+  loaded.set(file, entry);
+  // esbuild writes ASCII only (build.mjs checks): latin1 is the cheapest exact read.
+  const source = fs.readFileSync(file, 'latin1');
+  let cachedData;
+  if (!cacheOff && !training) {
+    try {
+      cachedData = fs.readFileSync(file + CACHE);
+    } catch {
+      entry.cache = 'missing';
+    }
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import_meta_url) {\n${source}\n})`, {
+    filename: file,
+    lineOffset: -1,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  if (cachedData) entry.cache = script.cachedDataRejected ? 'rejected' : 'accepted';
+  entry.script = script;
+  const dir = path.dirname(file);
+  const requireChunk = (spec) => (spec.startsWith('./') || spec.startsWith('../') ? load(path.join(dir, spec)) : require(spec));
+  requireChunk.resolve = require.resolve;
+  requireChunk.cache = require.cache;
+  requireChunk.main = require.main;
+  script.runInThisContext().call(module.exports, module.exports, requireChunk, module, file, dir, pathToFileURL(file).href);
+  module.loaded = true;
+  return module.exports;
+}
+
+/** Writes the code cache of every chunk this process loaded (with what it ran), and, with `all`, a plain one for the others. */
+function writeCaches(options = {}) {
+  const written = [];
+  for (const [file, entry] of loaded) {
+    if (options.only && !options.only(entry)) continue;
+    writeAtomic(file + CACHE, entry.script.createCachedData());
+    written.push(file);
+  }
+  if (options.all) {
+    for (const name of fs.readdirSync(CHUNKS)) {
+      const file = path.join(CHUNKS, name);
+      if (!name.endsWith('.cjs') || loaded.has(file)) continue;
+      const source = fs.readFileSync(file, 'latin1');
+      const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import_meta_url) {\n${source}\n})`, { filename: file, lineOffset: -1 });
+      writeAtomic(file + CACHE, script.createCachedData());
+      written.push(file);
+    }
+  }
+  return written;
+}
+
+function writeAtomic(file, data) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {}
+    if (training) throw err;
+  }
+}
+
+// A cache V8 refused or that is missing is made again for the next run, when it can be: not for a run
+// with other V8 flags (its cache would not suit plain runs), and only where dist/ may be written.
+function remakeCachesAtExit() {
+  if (cacheOff || process.execArgv.length > 0 || process.env.NODE_OPTIONS) return;
+  process.once('exit', () => {
+    try {
+      fs.accessSync(CHUNKS, fs.constants.W_OK);
+      writeCaches({ only: (e) => e.cache === 'rejected' || e.cache === 'missing' });
+    } catch {}
+  });
+}
+
+/** Runs pachsvc with the process's arguments. */
+function main() {
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  remakeCachesAtExit();
+  load(path.join(CHUNKS, ENTRY))
+    .main(argv)
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (err) => {
+        process.stderr.write(`error: ${err && err.message ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      },
+    );
+}
+
+/**
+ * For the build: runs each command line in this process, one after the other, then writes the code
+ * cache of every chunk (those the commands ran with what they compiled; the others plain).
+ */
+async function train(commands) {
+  training = true;
+  cacheOff = false;
+  process.stdout.setMaxListeners(0);
+  const { main: run } = load(path.join(CHUNKS, ENTRY));
+  for (const argv of commands) await run(argv);
+  process.exitCode = 0;
+  return writeCaches({ all: true });
+}
+
+/** Which chunks this process loaded and what became of their caches (for tests and benchmarks). */
+function report() {
+  return [...loaded].map(([file, e]) => ({ file: path.relative(__dirname, file), cache: e.cache }));
+}
+
+module.exports = { main, train, load, report, VERSION };
