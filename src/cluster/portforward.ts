@@ -69,7 +69,7 @@ export async function openPodStream(cluster: Cluster, namespace: string, pod: st
   });
   const errorChannel = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      errors += chunk.toString('utf8');
+      if (errors.length < 4096) errors += chunk.toString('utf8');
       done();
     },
   });
@@ -262,7 +262,7 @@ export interface ForwardOptions {
   signal: AbortSignal;
   /** A connection went to another pod than the one before. */
   onPodChange?(message: string): void;
-  /** One connection failed; the forward goes on. */
+  /** One connection failed; the forward goes on (unless the API server refuses forwarding itself). */
   onConnectionError?(message: string): void;
   /** How often pods are listed while none is ready. */
   pollMs?: number;
@@ -274,7 +274,10 @@ export interface Forward {
   /** The pod's port connections go to, and the pod, at the start. */
   remotePort: number;
   pod: string;
-  /** Resolves once the signal ended the forward and everything is closed. */
+  /**
+   * Resolves once the signal ended the forward and everything is closed; rejects (everything closed too)
+   * when the API server refuses forwarding itself (Forbidden, Unauthorized): no connection ever could.
+   */
   done: Promise<void>;
 }
 
@@ -301,9 +304,22 @@ export async function startForward(kube: Kube, options: ForwardOptions): Promise
   const servers = await listen(options.addresses, local);
   const sockets = new Set<net.Socket>();
   const streams = new Set<Duplex>();
-  const say = (message: string) => {
-    if (!signal.aborted) options.onConnectionError?.(message);
-  };
+  let stopped = false;
+  let finish!: (err?: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = (err) => {
+      if (stopped) return;
+      stopped = true;
+      signal.removeEventListener('abort', onAbort);
+      for (const s of sockets) s.destroy();
+      for (const s of streams) s.destroy();
+      let open = servers.length;
+      for (const server of servers) server.close(() => --open === 0 && (err ? reject(err) : resolve()));
+    };
+  });
+  const onAbort = () => finish();
+  if (signal.aborted) finish();
+  else signal.addEventListener('abort', onAbort, { once: true });
 
   const handle = async (socket: net.Socket) => {
     sockets.add(socket);
@@ -312,9 +328,12 @@ export async function startForward(kube: Kube, options: ForwardOptions): Promise
     let stream: Duplex | undefined;
     let to: Target | undefined;
     const failed = (err: unknown) => {
-      const why = (err as Error).message;
-      say(to ? `an error occurred forwarding to pod ${to.pod} port ${to.port}: ${why}` : `connection closed: ${why}`);
       socket.destroy();
+      if (stopped) return;
+      // Credentials or rights that do not allow forwarding: no connection ever will, so the forward ends.
+      if (err instanceof ClusterError && (err.reason === 'Forbidden' || err.reason === 'Unauthorized')) return finish(err);
+      const why = (err as Error).message;
+      options.onConnectionError?.(to ? `an error occurred forwarding to pod ${to.pod} port ${to.port}: ${why}` : `connection closed: ${why}`);
     };
     try {
       for (let attempt = 1; !stream; attempt++) {
@@ -331,7 +350,7 @@ export async function startForward(kube: Kube, options: ForwardOptions): Promise
       failed(err);
       return;
     }
-    if (socket.destroyed || signal.aborted) {
+    if (socket.destroyed || stopped) {
       stream.destroy();
       return;
     }
@@ -344,21 +363,10 @@ export async function startForward(kube: Kube, options: ForwardOptions): Promise
   };
   for (const server of servers) {
     server.on('connection', (socket: net.Socket) => {
-      if (signal.aborted) socket.destroy();
+      if (stopped) socket.destroy();
       else void handle(socket);
     });
   }
-
-  const done = new Promise<void>((resolve) => {
-    const stop = () => {
-      for (const s of sockets) s.destroy();
-      for (const s of streams) s.destroy();
-      let open = servers.length;
-      for (const server of servers) server.close(() => --open === 0 && resolve());
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-  });
 
   return {
     listening: servers.map((s) => {

@@ -253,6 +253,19 @@ describe('port-forward', () => {
     assert.equal(await run.stop(), 0);
   });
 
+  test('forwarding Forbidden (RBAC): the first connection ends the forward with exit 1 and the reason', async () => {
+    const kube = new FakeKube();
+    seedService(kube);
+    kube.seed('pods', pod('web-a'));
+    kube.deny('portforward', 'pods');
+    const run = start(['port-forward', 'web', ':8080'], { kube });
+    const port = await run.port();
+    await assert.rejects(ask(port, 'x'));
+    assert.equal(await run.done, 1);
+    assert.match(run.err(), /^error: Error from server \(Forbidden\): pods "web-a" is forbidden/m);
+    assert.ok(await refused(port), 'the listener is closed');
+  });
+
   test('no ready pod within --pod-running-timeout: exit 1 with the reason, nothing listens', async () => {
     const kube = new FakeKube();
     seedService(kube);

@@ -45,9 +45,9 @@ export const PORT_FORWARD = defineCommand<ForwardArgs>({
   },
   flags: FORWARD_FLAGS,
   examples: [
-    ['$0 port-forward jupyter 8888', 'localhost:8888 reaches the notebook'],
-    ['$0 port-forward jupyter 9000:8888', 'Local port 9000 to the port 8888'],
-    ['$0 port-forward dashboard :user-port', 'A free local port to the service port by name'],
+    ['$0 port-forward jupyter 8888', '127.0.0.1:8888 reaches the notebook'],
+    ['$0 port-forward jupyter 9000:8888', "Local port 9000 to the notebook's port 8888"],
+    ['$0 port-forward dashboard :user-port', "A free local port to the service's port, by name"],
     ['$0 port-forward jupyter 8888 --address 0.0.0.0', 'Listen on every interface'],
   ],
   async run(args, f) {
