@@ -1,5 +1,5 @@
 // pachsvc starts here (the built loader, dist/pachsvc.cjs, calls main). `--version` is answered before
-// anything else loads; a well-formed call of a command marked `fast` runs without yargs (fast-path.ts);
+// anything else loads; a well-formed call of any command runs without yargs (fast-path.ts);
 // everything else goes through yargs (yargs.ts), which explains mistakes. Every failure ends as one clear
 // line and an exit code (0, 1, or 2 for usage).
 import { VERSION } from '../version.ts';

@@ -5,6 +5,9 @@ import { processStreams } from '../output/iostreams.ts';
 import { report } from '../output/report.ts';
 import { expandBareFlags } from './argv.ts';
 import { tryFastPath } from './fast-path.ts';
+import { checkFlagValues } from '../flags/values.ts';
+import { GLOBAL_FLAGS } from '../flags/global.ts';
+import { findCommand } from '../registry.ts';
 
 export async function run(rawArgv: string[]): Promise<number> {
   // `pachsvc list -o json | head`: a reader that stops early is not an error (as for any Unix tool).
@@ -25,6 +28,9 @@ export async function run(rawArgv: string[]): Promise<number> {
 export async function runWith(rawArgv: string[], f: Factory): Promise<number> {
   const argv = expandBareFlags(rawArgv);
   try {
+    // A flag without its value, or a boolean given another: the same usage error whichever parser runs.
+    const command = findCommand(argv[0] ?? '');
+    if (command) checkFlagValues(argv.slice(1), { ...command.flags, ...GLOBAL_FLAGS }, command.name);
     const fast = await tryFastPath(argv, f);
     if (fast !== undefined) return fast;
   } catch (err) {
