@@ -222,7 +222,7 @@ class PodPicker {
     }
   }
 
-  /** The pod it would pick now, as a listing showed it (for checking the port at the start). */
+  /** A pod of the service by name, as a listing shows it now (to check its ports at the start). */
   async pod(name: string): Promise<KubeObject | undefined> {
     return (await this.kube.list(KINDS.Pod, this.namespace, { labelSelector: managedSelector(this.service) })).items.find((p) => p.metadata.name === name);
   }
