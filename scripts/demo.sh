@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Headings in bold only on a terminal, and never with NO_COLOR (https://no-color.org) or TERM=dumb: the
+# demo's output piped or saved to a file is plain text, as pachsvc's own.
+if [[ -t 1 && -z "${NO_COLOR:-}" && "${TERM:-}" != dumb ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 [[ -f dist/pachsvc.js ]] || { say "Building pachsvc"; npm run -s build; }
