@@ -56,20 +56,23 @@ export async function readLive(c: Kube, namespace: string, name: string): Promis
 }
 
 export async function writeService(c: Kube, req: WriteRequest): Promise<WriteResult> {
+  // What --take-ownership removed, over every attempt: an attempt that removed fields and then met
+  // another writer (the Deployment controller's status update, often) starts again without them.
+  const taken: { object: string; fields: ForeignField[] }[] = [];
   for (let attempt = 1; ; attempt++) {
     const live = await readLive(c, req.namespace, req.name);
     const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
     try {
       const removing = action === 'update' && req.takeOwnership === true && !req.dryRun;
+      if (removing) remember(taken, foreignOf(liveObjects(live)));
       const reclaimed = removing ? await reclaim(c, req, live) : live;
       const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, reclaimed);
-      if (result.outcome === 'unchanged' && reclaimed !== live) result.outcome = 'configured';
-      // What others set: removed from the live objects, or what is still there after the write (a Service
-      // port someone changed is repaired by the write, not left).
-      const foreign = (removing ? liveObjects(live) : result.objects)
-        .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o), removed: removing }))
-        .filter((x) => x.fields.length > 0);
-      const warnings = req.dryRun || result.outcome === 'unchanged' ? [] : await record(c, req, result);
+      const wrote = result.outcome !== 'unchanged';
+      if (!wrote && taken.length > 0) result.outcome = 'configured';
+      // What others set: removed, or what is still there after the write (a Service port someone changed
+      // is repaired by the write, not left).
+      const foreign = removing ? taken.map((x) => ({ ...x, removed: true })) : foreignOf(result.objects).map((x) => ({ ...x, removed: false }));
+      const warnings = req.dryRun || !wrote ? [] : await record(c, req, result);
       return { ...result, before: action === 'create' ? {} : live, warnings, foreign };
     } catch (err) {
       if (!(err instanceof Retry) || attempt >= MAX_ATTEMPTS) {
@@ -80,6 +83,19 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
       }
       await backoff(attempt);
     }
+  }
+}
+
+function foreignOf(objects: KubeObject[]): { object: string; fields: ForeignField[] }[] {
+  return objects
+    .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o) }))
+    .filter((x) => x.fields.length > 0);
+}
+
+function remember(taken: { object: string; fields: ForeignField[] }[], found: { object: string; fields: ForeignField[] }[]): void {
+  for (const x of found) {
+    const t = taken.find((y) => y.object === x.object) ?? taken[taken.push({ object: x.object, fields: [] }) - 1]!;
+    for (const f of x.fields) if (!t.fields.some((y) => y.path === f.path)) t.fields.push(f);
   }
 }
 

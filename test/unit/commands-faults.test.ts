@@ -252,3 +252,37 @@ describe('logs of a pod that is on no node', () => {
     assert.match(r.stderr, new RegExp(`^warning: ${a}/service: the pod is not scheduled on a node yet`, 'm'));
   });
 });
+
+describe('apply --take-ownership that meets another writer', () => {
+  test('the fields it removed are still said after it starts again', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
+    // Right after the removal, the Deployment controller writes its status (a new resourceVersion): the
+    // conditioned apply that follows conflicts and the write starts again from a fresh read, without FOO.
+    let bumped = false;
+    kube.beforeWrite = async (call) => {
+      if (bumped || call.verb !== 'apply' || call.resource !== 'deployments') return;
+      bumped = true;
+      await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'replace', path: '/status/observedGeneration', value: 99 }]);
+    };
+    const r = await runIn(['apply', '-f', file, '--take-ownership'], { kube });
+    assert.ok(bumped, 'another writer came in between');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'service/web configured\n');
+    assert.match(r.stderr, /^warning: deployment\.apps\/web: removed fields set by others: \.spec\.template\.spec\.containers\[name=service\]\.env\[name=FOO\] \(kubectl-set\)$/m);
+    assert.ok(!kube.peek('deployments', 'web')?.spec?.template?.spec?.containers?.[0]?.env?.some((e: { name: string }) => e.name === 'FOO'));
+  });
+
+  test('with nothing set by others it is an apply like any other: unchanged, no new revision', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    const r = await runIn(['apply', '-f', file, '--take-ownership'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'service/web unchanged\n');
+    assert.equal(r.stderr, '');
+    assert.equal(kube.writes().filter((c) => c.resource === 'configmaps').length, 1, 'only the first revision was recorded');
+  });
+});
