@@ -4,7 +4,7 @@
 // that names the program `kubectl pachsvc` when run as a kubectl plugin.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,30 @@ describe('the bash script', () => {
     assert.deepEqual(bashComplete(['pachsvc', 'ren'], 1, real), ['render']);
     assert.deepEqual(bashComplete(['pachsvc', 'list', '-o', 'w'], 3, real), ['wide']);
     assert.deepEqual(bashComplete(['pachsvc', 'list', '--all-'], 2, real), ['--all-namespaces']);
+  });
+});
+
+describe('the zsh script', () => {
+  test('asks the program for the words and adds what it answers; files when it answers nothing', async (t) => {
+    if (spawnSync('zsh', ['-fc', 'true']).status !== 0) {
+      t.skip('no zsh');
+      return;
+    }
+    const script = join(temp, 'pachsvc.zsh');
+    writeFileSync(script, (await runIn(['completion', 'zsh'])).stdout);
+    const calls = join(temp, 'zsh-calls.txt');
+    const stub = join(temp, 'zsh-stub');
+    writeFileSync(stub, `#!/usr/bin/env bash\nprintf '%s|' "$@" >> ${JSON.stringify(calls)}\necho >> ${JSON.stringify(calls)}\n[[ $5 == inspect ]] && printf 'jupyter\\njupyter-lab\\n'\nexit 0\n`);
+    chmodSync(stub, 0o755);
+    // compadd and _files work only inside a completion widget: stand-ins print what they are given.
+    const zsh = (words: string[]) =>
+      execFileSync('zsh', ['-fc', `source ${JSON.stringify(script)}; compadd() { print -rl -- "\${(@P)2}"; }; _files() { print FILES; }; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _pachsvc`], {
+        env: { PATH: process.env.PATH ?? '', PACHSVC_COMPLETE_PROG: stub },
+        encoding: 'utf8',
+      });
+    assert.equal(zsh(['pachsvc', 'inspect', 'ju']), 'jupyter\njupyter-lab\n');
+    assert.equal(zsh(['pachsvc', 'render', '-f', '']), 'FILES\n');
+    assert.deepEqual(readFileSync(calls, 'utf8').split('\n').filter(Boolean), ['__complete|2|--|pachsvc|inspect|ju|', '__complete|3|--|pachsvc|render|-f||']);
   });
 });
 
