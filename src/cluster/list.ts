@@ -1,9 +1,11 @@
 // `list`: every service in a namespace (or all), from three server-printed tables joined by service,
-// however many services there are.
+// however many services there are. Each table is read in pages of 500 rows (`limit` and `continue`, as
+// kubectl's --chunk-size), the three kinds at once, and each page is boiled down to the few strings a row
+// shows before the next one is read: memory stays flat from ten services to tens of thousands.
 import { managedSelector, NAME_LABEL, recordedInputs, type RecordedInput } from '../contract.ts';
-import type { Kube } from './kube.ts';
+import type { Kube, TableQuery } from './kube.ts';
 import { serviceStatus, type PodState } from './status.ts';
-import { columnIndex, KINDS, tableRows, type KubeObject, type Table } from './types.ts';
+import { KINDS, type Kind, type KubeObject, type Table } from './types.ts';
 
 export type InputSummary = RecordedInput;
 
@@ -29,36 +31,45 @@ export interface ListOptions {
   selector?: string;
 }
 
-/** Every service in a namespace (or all): three requests, whatever the count. */
+/** Rows a page holds, as kubectl's default --chunk-size. */
+export const PAGE_SIZE = 500;
+
+/**
+ * Every service in a namespace (or all): each kind's table in pages, the three kinds concurrently.
+ * In one namespace, Services and Pods are asked for without their objects (the cells say all a row
+ * needs; most of an object's metadata is managedFields no one reads here) and joined to their service
+ * by name; Deployments carry their metadata (the inputs are in its annotations).
+ */
 export async function listServices(c: Kube, options: ListOptions): Promise<ServiceSummary[]> {
   const ns = options.allNamespaces ? undefined : (options.namespace ?? c.namespace);
   const labelSelector = [managedSelector(), options.selector].filter(Boolean).join(',');
-  const query = { labelSelector, includeObject: 'Metadata' as const };
-  // Pods are the biggest answer, and most of their metadata is managedFields no one reads here: in one
-  // namespace they are fetched bare and joined to their service by name (<name>-<hash>-<suffix>).
-  const bare = ns !== undefined;
-  const [deployments, services, pods] = await Promise.all([
-    c.table(KINDS.Deployment, ns, query),
-    c.table(KINDS.Service, ns, query),
-    c.table(KINDS.Pod, ns, bare ? { ...query, includeObject: 'None' as const } : query),
+  const withObjects: TableQuery = { labelSelector, includeObject: 'Metadata' };
+  const bare: TableQuery = ns !== undefined ? { labelSelector, includeObject: 'None' } : withObjects;
+  const acc = new ServiceRows(ns);
+  await Promise.all([
+    eachPage(c, KINDS.Deployment, ns, withObjects, (page) => acc.addDeployments(page)),
+    eachPage(c, KINDS.Service, ns, bare, (page) => acc.addServices(page)),
+    eachPage(c, KINDS.Pod, ns, bare, (page) => acc.addPods(page)),
   ]);
-  if (bare && !podsJoinByName(pods, deployments, services)) {
-    return summarize(deployments, services, await c.table(KINDS.Pod, ns, query), ns);
+  if (!acc.podsJoin()) {
+    // A pod whose name does not say its service (not made by a Deployment of pachsvc's): read them
+    // again with their labels.
+    acc.clearPods();
+    await eachPage(c, KINDS.Pod, ns, withObjects, (page) => acc.addPods(page));
   }
-  return summarize(deployments, services, pods, ns);
+  // A Service without its Deployment (a half service) shows the Service's age: only then is it asked for.
+  for (const s of acc.servicesWithoutCreation()) s.created = (await c.get(KINDS.Service, s.namespace, s.name).catch(() => undefined))?.metadata.creationTimestamp;
+  return acc.summaries();
 }
 
-/** Whether every bare pod row can be given to a service by its name alone. */
-function podsJoinByName(pods: Table, deployments: Table, services: Table): boolean {
-  const names = serviceNames(deployments, services);
-  const nameAt = columnIndex(pods, 'Name');
-  return (pods.rows ?? []).every((r) => serviceOfPod(String(r.cells[nameAt] ?? ''), names) !== undefined);
-}
-
-function serviceNames(...tables: Table[]): Set<string> {
-  const names = new Set<string>();
-  for (const t of tables) for (const r of t.rows ?? []) if (r.object) names.add(r.object.metadata.labels?.[NAME_LABEL] ?? r.object.metadata.name);
-  return names;
+/** Reads a table page by page (PAGE_SIZE rows each), handing each page over before reading the next. */
+async function eachPage(c: Kube, kind: Kind, ns: string | undefined, query: TableQuery, take: (page: Table) => void): Promise<void> {
+  let next: string | undefined;
+  do {
+    const page = await c.table(kind, ns, { ...query, limit: PAGE_SIZE, ...(next ? { continue: next } : {}) });
+    take(page);
+    next = (page as { metadata?: { continue?: string } }).metadata?.continue || undefined;
+  } while (next);
 }
 
 /**
@@ -79,67 +90,161 @@ export function serviceOfPod(pod: string, names: Set<string>): string | undefine
  * an object (fetched bare, in `namespace`) are joined by their names.
  */
 export function summarize(deployments: Table, services: Table, pods: Table, namespace?: string): ServiceSummary[] {
-  const key = (o: KubeObject | undefined) => `${o?.metadata.namespace ?? ''}/${o?.metadata.labels?.[NAME_LABEL] ?? o?.metadata.name}`;
-  const names = serviceNames(deployments, services);
-  const byKey = new Map<string, ServiceSummary>();
-  const entry = (o: KubeObject | undefined): ServiceSummary => {
-    const k = key(o);
-    let s = byKey.get(k);
-    if (!s) {
-      s = { name: o?.metadata.labels?.[NAME_LABEL] ?? o?.metadata.name ?? '', namespace: o?.metadata.namespace ?? '', inputs: [], ready: '0/0', status: '', pods: [] };
-      byKey.set(k, s);
-    }
-    return s;
-  };
-  const deleting = new Set<string>();
-  const replicas = new Map<string, number>();
-  for (const row of tableRows(deployments)) {
-    const s = entry(row.object);
-    const meta = row.object?.metadata;
-    s.ready = String(row.cells.Ready ?? '0/0');
-    replicas.set(key(row.object), Number(s.ready.split('/')[1] ?? 0));
-    s.image = String(row.cells.Images ?? '').split(',')[0] || undefined;
-    s.inputs = recordedInputs(meta?.annotations);
-    if (meta?.creationTimestamp) s.created = meta.creationTimestamp;
-    if (meta?.deletionTimestamp) deleting.add(key(row.object));
-  }
-  for (const row of tableRows(services)) {
-    const s = entry(row.object);
-    s.type = String(row.cells.Type ?? '');
-    s.clusterIP = cell(row.cells['Cluster-IP']);
-    s.externalIP = cell(row.cells['External-IP']);
-    s.ports = portsPhrase(String(row.cells['Port(s)'] ?? ''), s.type);
-    s.created ??= row.object?.metadata.creationTimestamp;
-  }
-  for (const row of tableRows(pods)) {
-    const owner = row.object ?? bareOwner(String(row.cells.Name ?? ''), names, namespace);
-    if (!owner) continue;
-    entry(owner).pods.push({
-      name: String(row.cells.Name ?? row.object?.metadata.name ?? ''),
-      status: String(row.cells.Status ?? ''),
-      ready: String(row.cells.Ready ?? '0/0'),
-      restarts: String(row.cells.Restarts ?? '0'),
-      node: cell(row.cells.Node),
-    });
-  }
-  const out = [...byKey.entries()].map(([k, s]) => {
-    if (!replicas.has(k)) s.status = 'Incomplete (no Deployment)';
-    else if (s.type === undefined) s.status = 'Incomplete (no Service)';
-    else s.status = serviceStatus(s.pods, replicas.get(k) ?? 0, deleting.has(k));
-    return s;
+  const acc = new ServiceRows(namespace);
+  acc.addDeployments(deployments);
+  acc.addServices(services);
+  acc.addPods(pods);
+  return acc.summaries();
+}
+
+interface Row {
+  name: string;
+  namespace: string;
+  object?: KubeObject;
+  cell(column: string): unknown;
+}
+
+/** A page's rows, each cell found by its column's name. */
+function rowsOf(table: Table): Row[] {
+  const at = new Map<string, number>();
+  table.columnDefinitions.forEach((c, i) => at.set(c.name, i));
+  return (table.rows ?? []).map((r) => {
+    const meta = r.object?.metadata;
+    const cell = (column: string) => {
+      const i = at.get(column);
+      return i === undefined ? undefined : r.cells[i];
+    };
+    return { name: String(meta?.name ?? cell('Name') ?? ''), namespace: meta?.namespace ?? '', ...(r.object ? { object: r.object } : {}), cell };
   });
-  // Names are DNS labels: plain comparison sorts them as kubectl does, and much faster than localeCompare.
-  return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+}
+
+/** A pod as its list row needs it, kept until every service's name is known (for the join by name). */
+interface PodRow extends PodState {
+  /** The service, when the row carried the pod's labels. */
+  key?: string;
+}
+
+/** The summaries being built, page by page: a few strings per row, never the pages themselves. */
+class ServiceRows {
+  private readonly byKey = new Map<string, ServiceSummary>();
+  private readonly replicas = new Map<string, number>();
+  private readonly deleting = new Set<string>();
+  private readonly hasService = new Set<string>();
+  private readonly serviceCreated = new Set<string>();
+  private pods: PodRow[] = [];
+
+  /** `namespace`: the one namespace listed, for rows that carry no object. */
+  constructor(private readonly namespace: string | undefined) {}
+
+  private keyOf(row: Row): { key: string; name: string; namespace: string } {
+    const namespace = row.object ? (row.object.metadata.namespace ?? '') : (this.namespace ?? '');
+    const name = row.object?.metadata.labels?.[NAME_LABEL] ?? row.name;
+    return { key: `${namespace}/${name}`, name, namespace };
+  }
+
+  private entry(row: Row): [string, ServiceSummary] {
+    const { key, name, namespace } = this.keyOf(row);
+    let s = this.byKey.get(key);
+    if (!s) {
+      s = { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] };
+      this.byKey.set(key, s);
+    }
+    return [key, s];
+  }
+
+  addDeployments(table: Table): void {
+    for (const row of rowsOf(table)) {
+      const [key, s] = this.entry(row);
+      const meta = row.object?.metadata;
+      s.ready = String(row.cell('Ready') ?? '0/0');
+      this.replicas.set(key, Number(s.ready.split('/')[1] ?? 0));
+      const image = String(row.cell('Images') ?? '').split(',')[0];
+      if (image) s.image = image;
+      s.inputs = recordedInputs(meta?.annotations);
+      if (meta?.creationTimestamp) s.created = meta.creationTimestamp;
+      if (meta?.deletionTimestamp) this.deleting.add(key);
+    }
+  }
+
+  addServices(table: Table): void {
+    for (const row of rowsOf(table)) {
+      const [key, s] = this.entry(row);
+      this.hasService.add(key);
+      s.type = String(row.cell('Type') ?? '');
+      const clusterIP = cell(row.cell('Cluster-IP'));
+      if (clusterIP) s.clusterIP = clusterIP;
+      const externalIP = cell(row.cell('External-IP'));
+      if (externalIP) s.externalIP = externalIP;
+      s.ports = portsPhrase(String(row.cell('Port(s)') ?? ''), s.type);
+      const created = row.object?.metadata.creationTimestamp;
+      if (created) this.serviceCreated.add(key);
+      s.created ??= created;
+    }
+  }
+
+  addPods(table: Table): void {
+    for (const row of rowsOf(table)) {
+      this.pods.push({
+        ...(row.object ? { key: this.keyOf(row).key } : {}),
+        name: String(row.cell('Name') ?? row.name),
+        status: String(row.cell('Status') ?? ''),
+        ready: String(row.cell('Ready') ?? '0/0'),
+        restarts: String(row.cell('Restarts') ?? '0'),
+        ...(cell(row.cell('Node')) ? { node: cell(row.cell('Node'))! } : {}),
+      });
+    }
+  }
+
+  clearPods(): void {
+    this.pods = [];
+  }
+
+  /** Whether every bare pod row can be given to a service by its name alone. */
+  podsJoin(): boolean {
+    const names = this.names();
+    return this.pods.every((p) => p.key !== undefined || serviceOfPod(p.name, names) !== undefined);
+  }
+
+  /** Services whose row carried no creation time and that have no Deployment to take it from. */
+  servicesWithoutCreation(): ServiceSummary[] {
+    return [...this.byKey].filter(([k, s]) => this.hasService.has(k) && !this.serviceCreated.has(k) && s.created === undefined).map(([, s]) => s);
+  }
+
+  private names(): Set<string> {
+    return new Set([...this.byKey.values()].map((s) => s.name));
+  }
+
+  summaries(): ServiceSummary[] {
+    const names = this.names();
+    for (const p of this.pods) {
+      const key = p.key ?? (this.namespace !== undefined ? keyByName(this.namespace, serviceOfPod(p.name, names)) : undefined);
+      if (key === undefined) continue;
+      const { key: _k, ...pod } = p;
+      void _k;
+      let s = this.byKey.get(key);
+      if (!s) {
+        const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+        s = { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] };
+        this.byKey.set(key, s);
+      }
+      s.pods.push(pod);
+    }
+    const out = [...this.byKey.entries()].map(([k, s]) => {
+      if (!this.replicas.has(k)) s.status = 'Incomplete (no Deployment)';
+      else if (s.type === undefined) s.status = 'Incomplete (no Service)';
+      else s.status = serviceStatus(s.pods, this.replicas.get(k) ?? 0, this.deleting.has(k));
+      return s;
+    });
+    // Names are DNS labels: plain comparison sorts them as kubectl does, and much faster than localeCompare.
+    return out.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  }
+}
+
+function keyByName(namespace: string, service: string | undefined): string | undefined {
+  return service === undefined ? undefined : `${namespace}/${service}`;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A stand-in object for a bare pod row, carrying what the join needs. */
-function bareOwner(pod: string, names: Set<string>, namespace: string | undefined): KubeObject | undefined {
-  const service = serviceOfPod(pod, names);
-  if (service === undefined) return undefined;
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: namespace ?? '', labels: { [NAME_LABEL]: service } } };
-}
 
 function cell(v: unknown): string | undefined {
   return v === undefined || v === null || v === '' || v === '<none>' ? undefined : String(v);
