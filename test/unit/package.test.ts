@@ -84,6 +84,7 @@ describe('the npm package', { timeout: 300_000 }, () => {
       'dist/pachsvc.js',
       'dist/lib/index.js',
       'dist/lib/index.d.ts',
+      'dist/THIRD-PARTY-NOTICES.txt',
       'schemas/service.schema.json',
       'examples/jupyter.json',
     ]) {
@@ -95,6 +96,9 @@ describe('the npm package', { timeout: 300_000 }, () => {
     assert.deepEqual(entries.filter((e) => /\.ts$/.test(e) && !e.endsWith('.d.ts')), []);
     assert.deepEqual(entries.filter((e) => /(^|\/)meta\.json$|\.map$/.test(e)), []);
     assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
+    // The packages bundled into dist/ travel with their licenses.
+    const notices = readFileSync(join(installed, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    for (const bundled of ['yaml@', 'ajv@', 'yargs@', 'chalk@', '@kubernetes/client-node@']) assert.match(notices, new RegExp(`^${bundled.replace(/[/.]/g, '\\$&')}\\S+ \\(`, 'm'), bundled);
   });
 
   test('needs no other package at run time: the bundle loads only Node\'s own modules (and its dependencies)', () => {
