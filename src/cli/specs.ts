@@ -1,7 +1,10 @@
 // Reading the specs that -f names: files (several specs each), folders of them (-R to recurse), or stdin;
-// every source capped in size and refused unless it is a regular file or a pipe. Then loading them
+// every source capped in size and refused unless it is a regular file or a pipe. A pipe (stdin, a FIFO,
+// `<(…)`) is read as events arrive, never with a blocking read: an endless one stops at the cap, a silent
+// one is waited for as `cat` would, and Ctrl-C or a deadline can always end the wait. Then loading them
 // (spec/), each error at its file:line:col, and rendering each service with the flags' options.
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { renderWithNotes, RenderError, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { SpecError, type Diagnostic } from '../spec/diagnostics.ts';
@@ -36,23 +39,29 @@ export async function readSources(flags: SpecFlags, io: IOStreams, command: stri
   const sources: SpecSource[] = [];
   for (const name of filenames(flags, command)) {
     if (name === '-') sources.push({ file: STDIN_FILE, text: await readStdin(io, command) });
-    else readPath(name, flags.recursive === true, sources, 0);
+    else await readPath(name, flags.recursive === true, sources, 0);
     if (sources.length > MAX_FILES) throw new SourceError(`-f names more than ${MAX_FILES} spec files`);
   }
   return sources;
 }
 
-function readPath(path: string, recursive: boolean, out: SpecSource[], depth: number): void {
-  let kind: 'file' | 'dir' | 'other';
+async function readPath(path: string, recursive: boolean, out: SpecSource[], depth: number, inFolder = false): Promise<void> {
+  let kind: 'file' | 'pipe' | 'dir' | 'other';
   try {
     const st = statSync(path);
-    kind = st.isDirectory() ? 'dir' : st.isFile() || st.isFIFO() ? 'file' : 'other';
+    kind = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isFIFO() ? 'pipe' : 'other';
   } catch (err) {
     throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
   }
   if (kind === 'other') throw new SourceError(`cannot read ${quote(path)}: it is not a regular file, a folder or a pipe`);
+  // A folder holds spec files; a pipe among them (a link to one) would wait for a writer: name it with -f.
+  if (kind === 'pipe' && inFolder) throw new SourceError(`cannot read ${quote(path)}: it is a pipe, and only regular files are read from a folder (name a pipe with -f)`);
   if (kind === 'file') {
     out.push({ file: path, text: readCapped(path) });
+    return;
+  }
+  if (kind === 'pipe') {
+    out.push({ file: path, text: await readPipe(path) });
     return;
   }
   if (depth > MAX_FOLDER_DEPTH) throw new SourceError(`cannot read ${quote(path)}: folders nested more than ${MAX_FOLDER_DEPTH} deep`);
@@ -62,9 +71,9 @@ function readPath(path: string, recursive: boolean, out: SpecSource[], depth: nu
     const child = join(path, e.name);
     if (e.isDirectory()) {
       // As kubectl's -R: subfolders only when asked, and never through a symbolic link (no loops).
-      if (recursive) readPath(child, true, out, depth + 1);
+      if (recursive) await readPath(child, true, out, depth + 1);
     } else if (SPEC_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
-      readPath(child, false, out, depth + 1);
+      await readPath(child, false, out, depth + 1, true);
     }
     if (out.length > MAX_FILES) return;
   }
@@ -100,6 +109,39 @@ function readCapped(path: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A FIFO, read as its data arrives (opened without blocking, so no thread waits for a writer). */
+async function readPipe(path: string): Promise<string> {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  }
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd, readable: true, writable: false });
+  } catch (err) {
+    closeSync(fd);
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of socket) {
+      const b = chunk as Buffer;
+      total += b.length;
+      if (total > MAX_SOURCE_BYTES) throw tooBig(quote(path));
+      chunks.push(b);
+    }
+  } catch (err) {
+    if (err instanceof SourceError) throw err;
+    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
+  } finally {
+    socket.destroy();
+  }
+  return decode(Buffer.concat(chunks), quote(path));
 }
 
 async function readStdin(io: IOStreams, command: string): Promise<string> {

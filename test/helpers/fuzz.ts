@@ -746,7 +746,7 @@ export interface CommandResult extends TestRun {
 }
 
 /** The problems of one command's result, judged alone. */
-function resultProblems(r: CommandResult, shownFile: string): string[] {
+export function resultProblems(r: CommandResult, shownFile: string): string[] {
   const problems: string[] = [];
   const name = r.argv.slice(0, 3).join(' ');
   if (![0, 1, 2].includes(r.code)) problems.push(`${name}: exit code ${r.code}`);
