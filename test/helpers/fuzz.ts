@@ -1,15 +1,18 @@
 // A seeded mutation fuzzer of `validate` and `render`, run in process (runIn): valid specs (the examples
 // and a few more) are mutated (keys deleted, duplicated and renamed, types swapped, hostile strings and
 // numbers injected, nesting deepened, the text truncated, YAML tags and aliases added) and every case is
-// run through `validate`, `render` and `render -o json`, whose results must keep pachsvc's promises:
+// run through `validate`, `validate -o json`, `render` and `render -o json`, whose results must keep
+// pachsvc's promises:
 //
-// - exit code 0, 1 or 2; nothing on stdout unless 0; no stack trace, no `Error:` line;
+// - exit code 0, 1 or 2; nothing on stdout unless 0 (but for validate -o json); no stack trace, no
+//   `Error:` line;
 // - every line on stderr is a positioned `file:line:col:` line, or one of the few unpositioned ones a
 //   spec source can give (`error: … is not text`, `… is larger than`), or a usage error and its hint;
 // - no raw control character on stderr (ESC, CR, C1, …: only \n), nothing ill-formed (lone surrogates);
-// - validate and render agree; render's YAML, read back by the yaml package (YAML 1.2 core), is exactly
-//   its `-o json` List;
-// - Object.prototype (and Array.prototype) unchanged after every case.
+// - validate and render agree, and validate -o json says what validate says; render's YAML, read back
+//   by the yaml package (YAML 1.2 core), is exactly its `-o json` List;
+// - Object.prototype (and Array.prototype, Function.prototype, String.prototype) unchanged after every
+//   command.
 //
 // The unit test (test/unit/fuzz.test.ts) runs a few hundred cases; `node --import tsx scripts/fuzz.mjs
 // --cases N [--seed S]` runs as many as asked with the same generator and checks. A case is fully
@@ -805,7 +808,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 export interface CaseOutcome {
   c: FuzzCase;
-  /** Exit code of validate, render, render -o json. */
+  /** Exit code of validate, render, render -o json (validate -o json is checked against validate). */
   codes: number[];
   problems: string[];
   ms: number;
@@ -844,9 +847,11 @@ export async function runCase(c: FuzzCase, dir: string): Promise<CaseOutcome> {
   };
   try {
     const validate = await run(['validate', '-f', path, ...c.flags]);
+    const validateJson = await run(['validate', '-f', path, ...c.flags, '-o', 'json']);
     const yaml = await run(['render', '-f', path, ...c.flags, ...c.renderFlags]);
     const json = await run(['render', '-f', path, ...c.flags, ...c.renderFlags, '-o', 'json']);
     for (const r of [validate, yaml, json]) problems.push(...resultProblems(r, shown));
+    problems.push(...validateJsonProblems(validate, validateJson, shown));
     if ((validate.code === 0) !== (yaml.code === 0) || validate.code !== yaml.code) problems.push(`validate exits ${validate.code}, render ${yaml.code}`);
     if (yaml.code !== json.code) problems.push(`render exits ${yaml.code}, render -o json ${json.code}`);
     if (yaml.stderr !== json.stderr) problems.push('render and render -o json say different things on stderr');
@@ -878,6 +883,37 @@ export async function runCase(c: FuzzCase, dir: string): Promise<CaseOutcome> {
   } finally {
     if (c.file !== '-') rmSync(caseDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `validate -o json` says what `validate` says: the same exit code, and (for a spec, not a source that
+ * cannot be read) its diagnostics are the lines `validate` printed, in order; `valid` is the exit code.
+ */
+function validateJsonProblems(text: CommandResult, json: CommandResult, shown: string): string[] {
+  const problems: string[] = [];
+  if (json.code !== text.code) problems.push(`validate exits ${text.code}, validate -o json ${json.code}`);
+  if (text.code === 2 || /^error: /m.test(text.stderr)) {
+    // A usage error or an unreadable source: said the same way, nothing on stdout.
+    if (json.stderr !== text.stderr || json.stdout !== '') problems.push('validate -o json does not say what validate says of an unreadable source or a usage error');
+    return problems;
+  }
+  let result: { valid?: unknown; diagnostics?: { file: string; line: number; column: number; severity: string; message: string }[] };
+  try {
+    result = JSON.parse(json.stdout);
+  } catch (err) {
+    return [...problems, `validate -o json is not JSON: ${(err as Error).message}`];
+  }
+  if (result.valid !== (text.code === 0)) problems.push(`validate -o json says valid: ${String(result.valid)}, validate exits ${text.code}`);
+  if (json.stderr !== '') problems.push(`validate -o json writes on stderr: ${JSON.stringify(json.stderr.slice(0, 200))}`);
+  const lines = text.stderr === '' ? [] : text.stderr.replace(/\n$/, '').split('\n');
+  const said = (result.diagnostics ?? []).map((d) => `${d.file === '<stdin>' ? '<stdin>' : shown}:${d.line}:${d.column}: ${d.severity === 'warning' ? 'warning: ' : ''}`);
+  if (said.length !== lines.length) problems.push(`validate printed ${lines.length} lines, validate -o json has ${said.length} diagnostics`);
+  else {
+    for (const [i, prefix] of said.entries()) {
+      if (!lines[i]!.startsWith(prefix)) problems.push(`validate's line ${i + 1} is not diagnostic ${i + 1} of -o json: ${JSON.stringify(lines[i]!.slice(0, 120))} vs ${JSON.stringify(prefix)}`);
+    }
+  }
+  return problems;
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string {
