@@ -26,8 +26,6 @@ interface Case {
   argv: string[];
   /** Text that must not appear on stderr (a value that may be a secret). */
   secret?: string;
-  /** Needs checkFlagValues called before the parsers (src/cli/start/run.ts). */
-  needsValueCheck?: boolean;
 }
 
 function flagsOf(c: Command): [string, Options][] {
@@ -35,7 +33,7 @@ function flagsOf(c: Command): [string, Options][] {
 }
 
 function aliasesOf(o: Options): string[] {
-  return o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+  return o.alias === undefined ? [] : typeof o.alias === 'string' ? [o.alias] : [...o.alias];
 }
 
 /** The positionals a command needs (`<name>`), and those it may take (`[names..]`), in order. */
@@ -68,24 +66,24 @@ function casesFor(c: Command): Case[] {
   for (const [name, o] of flagsOf(c)) {
     const spellings = [`--${name}`, ...aliasesOf(o).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))];
     if (o.type === 'boolean') {
-      cases.push({ what: `--${name}=maybe`, argv: [...base, `--${name}=maybe`], needsValueCheck: true });
+      cases.push({ what: `--${name}=maybe`, argv: [...base, `--${name}=maybe`] });
       continue;
     }
     for (const s of spellings) {
       // A bare `--dry-run` is `--dry-run=client`, as kubectl's: a value by convention.
       if (expandBareFlags([s])[0] !== s) continue;
-      cases.push({ what: `${s} with no value (last)`, argv: [...base, s], needsValueCheck: true });
-      cases.push({ what: `${s} with no value (before another flag)`, argv: [...base, s, '--verbose'], needsValueCheck: true });
+      cases.push({ what: `${s} with no value (last)`, argv: [...base, s] });
+      cases.push({ what: `${s} with no value (before another flag)`, argv: [...base, s, '--verbose'] });
     }
     // -f is given once in the base line: a second, empty one is the case.
-    cases.push({ what: `--${name}= (empty)`, argv: [...base, `--${name}=`], needsValueCheck: true });
+    cases.push({ what: `--${name}= (empty)`, argv: [...base, `--${name}=`] });
     if (o.choices) cases.push({ what: `--${name} outside its choices`, argv: [...base, `--${name}`, 'bogus'] });
   }
   // The values the issue names, where the command has the flag.
   const named: [string, string[], Partial<Case>?][] = [
     ['filename', ['-f', '']],
     ['output', ['-o', 'xml']],
-    ['follow', ['--follow=maybe'], { needsValueCheck: true }],
+    ['follow', ['--follow=maybe']],
     ['dry-run', ['--dry-run=maybe']],
     ['timeout', ['--timeout', 'abc']],
     ['request-timeout', ['--request-timeout', 'abc']],
@@ -121,16 +119,6 @@ function casesFor(c: Command): Case[] {
   return cases;
 }
 
-// Whether the start checks flag values before parsing (checkFlagValues in runWith); until it does, the
-// cases that need it are marked todo (they fail: yargs-parser reads `--follow=maybe` as false, and a
-// missing value as the default on the fast path or as an exit-1 error through yargs).
-async function valuesChecked(): Promise<boolean> {
-  const { f } = testFactory();
-  return (await runWith(['render', '-f', 'examples/jupyter.json', '--follow=maybe'], f)) === 2;
-}
-const WIRED = await valuesChecked();
-const TODO = 'needs checkFlagValues (src/cli/flags/values.ts) called in runWith before the fast path (src/cli/start/run.ts)';
-
 /** Runs a command line as production would reach the cluster: flags checked first (productionFactory.kube does). */
 async function run(argv: string[]) {
   const t = testFactory({ commits: {} });
@@ -161,8 +149,7 @@ describe('usage errors: exit 2, one line and the hint, nothing on stdout, nothin
         assert.notEqual(r.code, 2, r.stderr);
       });
       for (const k of casesFor(c)) {
-        const todo = k.needsValueCheck && !WIRED ? TODO : undefined;
-        test(k.what, { ...(todo ? { todo } : {}) }, async () => {
+        test(k.what, async () => {
           const r = await run(k.argv);
           const shown = { argv: k.argv, code: r.code, stdout: r.stdout.slice(0, 200), stderr: r.stderr };
           assert.equal(r.code, 2, JSON.stringify(shown));
