@@ -212,6 +212,14 @@ async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: un
  * store both unchanged (checked with a dry run).
  */
 async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before' | 'warnings' | 'foreign'>> {
+  // An object another pachsvc has just created (POST) and not yet handed to the apply manager
+  // (adoptForApply): applied over as it is, its lists would be merged with this spec's instead of
+  // replaced (two container ports named user-port, both specs' env vars). Hand it over, then read again.
+  const pending = req.dryRun ? [] : liveObjects(live).filter(unadopted);
+  if (pending.length > 0) {
+    for (const obj of pending) await adoptForApply(c, obj, req.namespace);
+    throw new Retry();
+  }
   const current = revisionOf(live.deployment);
   const revision = current + 1;
   const next = ordered(stamp(req.objects, revision));
@@ -293,6 +301,13 @@ export function portsNeedRepair(obj: KubeObject, was: KubeObject): boolean {
 
 function repairOps(obj: KubeObject): unknown[] {
   return [{ op: 'replace', path: '/spec/ports', value: obj.spec?.ports ?? [] }];
+}
+
+/** Created by pachsvc's POST, and no pachsvc apply owns its fields yet. */
+function unadopted(obj: KubeObject): boolean {
+  const fields = obj.metadata.managedFields ?? [];
+  const ours = (operation: string) => fields.some((f) => f.manager === FIELD_MANAGER && f.operation === operation && !f.subresource);
+  return ours('Update') && !ours('Apply');
 }
 
 /**

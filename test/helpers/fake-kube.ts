@@ -88,7 +88,11 @@ export class FakeKube implements Kube {
     obj.metadata.uid = was?.metadata.uid ?? `uid-${++this.uid}`;
     obj.metadata.resourceVersion = String(++this.rv);
     obj.metadata.creationTimestamp = was?.metadata.creationTimestamp ?? '2026-12-01T10:00:00Z';
-    obj.metadata.managedFields = was?.metadata.managedFields ?? [{ manager, operation }];
+    // As the API server records writers: a create is an "Update" entry of its manager; a JSON patch keeps
+    // the entries as the patch left them (adoptForApply relabels one); a server-side apply by a manager
+    // owns what it applied in that manager's one "Apply" entry.
+    const entries = obj.metadata.managedFields ?? was?.metadata.managedFields ?? [{ manager, operation }];
+    obj.metadata.managedFields = operation === 'Apply' ? [...entries.filter((f) => f.manager !== manager), { manager, operation }] : entries;
     if (obj.kind === 'Service') {
       const spec = (obj.spec ??= {});
       spec.clusterIP ??= was?.spec?.clusterIP ?? '10.96.0.10';

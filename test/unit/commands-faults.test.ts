@@ -286,3 +286,36 @@ describe('apply --take-ownership that meets another writer', () => {
     assert.equal(kube.writes().filter((c) => c.resource === 'configmaps').length, 1, 'only the first revision was recorded');
   });
 });
+
+describe('apply over a service another pachsvc has just created', () => {
+  // A create POSTs the objects (their fields an "Update" of pachsvc), then hands them to the apply
+  // manager (adoptForApply). An apply in between, applied over the objects as they are, would have its
+  // lists merged with the creator's by the API server (a Deployment with two container ports named
+  // user-port, refused as Invalid; or env vars of both specs): found by test/e2e/faults.test.ts.
+  test('hands the objects to the apply manager first, then applies: one spec, whole', async () => {
+    const kube = new FakeKube();
+    const a = spec('web');
+    const bFile = spec('web');
+    writeFileSync(bFile, JSON.stringify({ ...JSON.parse(readFileSync(bFile, 'utf8')), transform: { image: 'nginx:1.27', env: { SIDE: 'b' } }, service: { internal_port: 9090 } }));
+    let b: Awaited<ReturnType<typeof runIn>> | undefined;
+    let from = -1;
+    kube.beforeWrite = async (call) => {
+      if (from >= 0 || call.verb !== 'patch' || call.resource !== 'deployments') return;
+      // A has created both objects and is about to adopt its Deployment: B applies now.
+      from = kube.calls.length;
+      b = await runIn(['apply', '-f', bFile], { kube });
+    };
+    const ra = await runIn(['create', '-f', a], { kube });
+    assert.ok(b, 'B ran between the create and its adoption');
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.equal(ra.stdout, 'service/web created\n');
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(b.stdout, 'service/web configured\n');
+    const bCalls = kube.calls.slice(from).filter((c) => c.resource === 'deployments' && (c.verb === 'patch' || c.verb === 'apply'));
+    assert.equal(bCalls[0]?.verb, 'patch', `B adopts the Deployment before applying over it: ${JSON.stringify(bCalls)}`);
+    const d = kube.peek('deployments', 'web')!;
+    assert.deepEqual(d.metadata.managedFields?.filter((f) => f.manager === 'pachsvc').map((f) => f.operation), ['Apply']);
+    assert.equal(d.spec?.template?.spec?.containers?.[0]?.image, 'nginx:1.27');
+    assert.deepEqual(kube.peek('services', 'web')?.spec?.ports?.map((p: { port: number }) => p.port), [9090]);
+  });
+});
