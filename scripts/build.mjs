@@ -37,6 +37,7 @@ try {
 }
 
 async function bundle(dir) {
+  const loaders = commandLoaders();
   const result = await build({
     entryPoints: { main: join(root, 'src/cli/start/main.ts') },
     absWorkingDir: root,
@@ -55,6 +56,7 @@ async function bundle(dir) {
     entryNames: '[name]-[hash]',
     chunkNames: '[name]-[hash]',
     define: { __PACHSVC_VERSION__: JSON.stringify(version) },
+    plugins: [loaders],
     logLevel: 'warning',
   });
   const chunks = join(dir, 'chunks');
@@ -91,6 +93,42 @@ async function bundle(dir) {
     join(dir, 'pachsvc.js'),
     "// The same as pachsvc.cjs (what bin/pachsvc runs), for whoever starts pachsvc through this path.\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./pachsvc.cjs').main();\n",
   );
+}
+
+/**
+ * src/cli/start/commands.ts, as built: a switch from every name and alias in the registry to an import()
+ * of that command's own module, so a command loads its code only. Derived from the registry itself
+ * (evaluated here with tsx: which export of which src/cli/commands file each registered command is);
+ * the build fails if a registered command is not found.
+ */
+function commandLoaders() {
+  const probe = `
+    import { readdirSync } from 'node:fs';
+    import { COMMANDS } from './src/cli/registry.ts';
+    const found = [];
+    for (const f of readdirSync('src/cli/commands').filter((f) => f.endsWith('.ts')).sort()) {
+      const m = await import('./src/cli/commands/' + f);
+      for (const [name, value] of Object.entries(m)) {
+        const c = COMMANDS.find((c) => c === value);
+        if (c) found.push({ file: 'src/cli/commands/' + f, name, names: [c.name, ...(c.aliases ?? [])] });
+      }
+    }
+    const missing = COMMANDS.filter((c) => !found.some((x) => x.names[0] === c.name)).map((c) => c.name);
+    process.stdout.write(JSON.stringify({ found, missing }));
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reading the command registry failed:\n${r.stderr}`);
+  const { found, missing } = JSON.parse(r.stdout);
+  if (missing.length > 0) throw new Error(`commands in the registry but not exported by a module of src/cli/commands: ${missing.join(', ')}`);
+  const cases = found.flatMap((c) => c.names.map((n) => `    case ${JSON.stringify(n)}: return (await import(${JSON.stringify(join(root, c.file))})).${c.name};`));
+  const contents = `export async function loadCommand(name) {\n  switch (name) {\n${cases.join('\n')}\n    default: return undefined;\n  }\n}\n`;
+  const target = join(root, 'src/cli/start/commands.ts');
+  return {
+    name: 'pachsvc-command-loaders',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]start[\\/]commands\.ts$/ }, (args) => (args.path === target ? { contents, loader: 'js', resolveDir: dirname(target) } : undefined));
+    },
+  };
 }
 
 // ------------------------------------------------------------------------------------------ caches

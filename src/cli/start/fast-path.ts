@@ -8,14 +8,13 @@ import type { Options } from 'yargs';
 import type { FlagTable } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { GLOBAL_FLAGS } from '../flags/global.ts';
-import { REPEATABLE_FLAGS } from '../flags/spec.ts';
-import { findCommand } from '../registry.ts';
+import { loadCommand } from './commands.ts';
 
 /** Runs the command if it can be run without yargs and returns its exit code; undefined hands it to yargs. */
 export async function tryFastPath(argv: string[], f: Factory): Promise<number | undefined> {
-  const command = findCommand(argv[0] ?? '');
+  const command = await loadCommand(argv[0] ?? '');
   if (!command) return undefined;
-  const args = parseStrict(argv.slice(1), { ...command.flags, ...GLOBAL_FLAGS });
+  const args = await parseStrict(argv.slice(1), { ...command.flags, ...GLOBAL_FLAGS });
   if (!args || !takePositionals(args, command.args)) return undefined;
   return (await command.run(args, f)) ?? 0;
 }
@@ -48,7 +47,7 @@ function takePositionals(args: Record<string, unknown>, syntax: string | undefin
   return true;
 }
 
-function parseStrict(argv: string[], table: FlagTable): Record<string, unknown> | undefined {
+async function parseStrict(argv: string[], table: FlagTable): Promise<Record<string, unknown> | undefined> {
   const alias: Record<string, string[]> = {};
   const string: string[] = [];
   const boolean: string[] = [];
@@ -72,8 +71,9 @@ function parseStrict(argv: string[], table: FlagTable): Record<string, unknown> 
     if (o.demandOption && value === undefined) return undefined;
     if (o.type === 'boolean' && value !== undefined && typeof value !== 'boolean') return undefined;
     const values = Array.isArray(value) ? value : [value];
-    // A repeated flag is a list only where the table says so (-f); elsewhere yargs explains it.
-    if (Array.isArray(value) && !REPEATABLE_FLAGS.has(name)) return undefined;
+    // A repeated flag is a list only where the table says so (-f); elsewhere yargs explains it. (Only
+    // commands that read specs have such a flag, and they load the spec flags anyway.)
+    if (Array.isArray(value) && !(await import('../flags/spec.ts')).REPEATABLE_FLAGS.has(name)) return undefined;
     if (o.type !== 'boolean' && value !== undefined && values.some((v) => typeof v !== 'string' || v === '')) return undefined;
     if (o.choices && value !== undefined && !values.every((v) => (o.choices as unknown[]).includes(v))) return undefined;
   }

@@ -7,7 +7,7 @@ import { expandBareFlags } from './argv.ts';
 import { tryFastPath } from './fast-path.ts';
 import { checkFlagValues } from '../flags/values.ts';
 import { GLOBAL_FLAGS } from '../flags/global.ts';
-import { findCommand } from '../registry.ts';
+import { loadCommand } from './commands.ts';
 
 export async function run(rawArgv: string[]): Promise<number> {
   // `pachsvc list -o json | head`: a reader that stops early is not an error (as for any Unix tool).
@@ -29,7 +29,7 @@ export async function runWith(rawArgv: string[], f: Factory): Promise<number> {
   const argv = expandBareFlags(rawArgv);
   try {
     // A flag without its value, or a boolean given another: the same usage error whichever parser runs.
-    const command = findCommand(argv[0] ?? '');
+    const command = await loadCommand(argv[0] ?? '');
     if (command) checkFlagValues(argv.slice(1), { ...command.flags, ...GLOBAL_FLAGS }, command.name);
     const fast = await tryFastPath(argv, f);
     if (fast !== undefined) return fast;

@@ -12,15 +12,27 @@ import { COMMAND_NAMES, COMMANDS, findCommand } from '../registry.ts';
 import { quote } from '../../lib/text.ts';
 import { VERSION } from '../version.ts';
 
-/** yargs spreads some messages over lines ("Invalid values:\n  Argument: …"); a terminal line says it once. */
-function oneLine(message: string): string {
-  return message
+/**
+ * yargs spreads some messages over lines ("Invalid values:\n  Argument: …"); a terminal line says it once.
+ * yargs calls a stray word and an unknown flag alike an "Unknown argument": argv tells them apart.
+ */
+function oneLine(message: string, argv: string[]): string {
+  const line = message
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
     .join(' ')
-    .replace(/^Invalid values: Argument: (\S+), Given: (.*), Choices: (.*)$/, 'invalid value $2 for --$1 (choose from $3)')
-    .replace(/^Unknown arguments?: /, 'unknown flag: --');
+    .replace(/^Invalid values: Argument: (\S+), Given: (.*), Choices: (.*)$/, 'invalid value $2 for --$1 (choose from $3)');
+  const unknown = /^Unknown arguments?: (.*)$/.exec(line);
+  if (!unknown) return line;
+  const end = argv.indexOf('--');
+  const words = new Set((end < 0 ? argv : argv.slice(0, end)).filter((a) => !a.startsWith('-')));
+  const names = unknown[1]!.split(', ');
+  const stray = names.filter((n) => words.has(n));
+  const flags = names.filter((n) => !words.has(n));
+  if (stray.length === 0) return `unknown flag: --${flags.join(', --')}`;
+  const said = `unexpected argument${stray.length > 1 ? 's' : ''} ${stray.map((w) => quote(w)).join(', ')}`;
+  return flags.length === 0 ? said : `${said}; unknown flag: --${flags.join(', --')}`;
 }
 
 export async function runYargs(argv: string[], f: Factory): Promise<number> {
@@ -48,7 +60,7 @@ export async function runYargs(argv: string[], f: Factory): Promise<number> {
     .exitProcess(false)
     .fail((message, err) => {
       if (err) throw err;
-      usage = new UsageError(oneLine(message ?? 'invalid usage'), command?.name);
+      usage = new UsageError(oneLine(message ?? 'invalid usage', argv), command?.name);
       throw usage;
     });
   for (const c of COMMANDS) {
