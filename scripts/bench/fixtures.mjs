@@ -9,6 +9,8 @@ import { inParallel } from './kube.mjs';
 
 const FIRST_NODE_PORT = 30000;
 const NODE_PORTS = 2768; // the default range 30000–32767
+// Services past this index are all ClusterIP: half of 10,000 would not fit in the NodePort range.
+const NODE_PORT_SERVICES = 4800;
 export const BENCH_NODE_LABEL = 'pachsvc.io/bench-node';
 
 const PFS = [
@@ -52,7 +54,8 @@ export function renderTemplates(pachsvc, namespace) {
     rmSync(dir, { recursive: true, force: true });
   }
   const make = (i) => {
-    const t = templates[i % templates.length];
+    let t = templates[i % templates.length];
+    if (t.nodePort && i >= NODE_PORT_SERVICES) t = templates.find((x) => !x.nodePort && x.inputs === t.inputs) ?? t;
     const name = serviceName(i);
     const list = JSON.parse(t.text.replaceAll(t.token, name));
     const deployment = list.items.find((o) => o.kind === 'Deployment');
@@ -64,7 +67,36 @@ export function renderTemplates(pachsvc, namespace) {
   return { make, variants: templates.map((t) => `${t.inputs} input${t.inputs > 1 ? 's' : ''} ${t.nodePort ? 'NodePort' : 'ClusterIP'}`) };
 }
 
-export const serviceName = (i) => `bench-${String(i + 1).padStart(4, '0')}`;
+export const serviceName = (i) => `bench-${String(i + 1).padStart(5, '0')}`;
+
+/**
+ * The spec the write benchmark creates, updates, applies, inspects and deletes: two inputs crossed,
+ * a ClusterIP port; `variant` changes one environment variable (so that an update changes something).
+ */
+export function writeSpec(name, variant) {
+  return {
+    pipeline: { name },
+    description: 'pachsvc write benchmark',
+    transform: { image: 'python:3.12-slim', cmd: ['python3', '-m', 'http.server', '8080', '--directory', '/pfs'], env: { PYTHONUNBUFFERED: '1', BENCH_VARIANT: variant } },
+    service: { internal_port: 8080, type: 'ClusterIP' },
+    input: { cross: [PFS[0], PFS[1]].map((p) => structuredClone(p)) },
+  };
+}
+
+/**
+ * Spec files of variants a and b of writeSpec in dir, and the objects pachsvc renders from each for
+ * kubectlNamespace (YAML, for `kubectl create|apply -f`). Returns { spec: {a, b}, yaml: {a, b} }.
+ */
+export function writeFixtures(pachsvc, dir, name, kubectlNamespace) {
+  const out = { spec: {}, yaml: {} };
+  for (const v of ['a', 'b']) {
+    out.spec[v] = join(dir, `${name}-${v}.json`);
+    writeFileSync(out.spec[v], JSON.stringify(writeSpec(name, v), null, 2));
+    out.yaml[v] = join(dir, `${name}-${v}.yaml`);
+    writeFileSync(out.yaml[v], execFileSync(process.execPath, [pachsvc, 'render', '-f', out.spec[v], '-n', kubectlNamespace], { encoding: 'utf8' }));
+  }
+  return out;
+}
 
 // The port is in the Service and in the spec the Deployment records.
 function setNodePort(deployment, service, port) {

@@ -1,16 +1,16 @@
-// Timing and peak memory of short commands, for the list benchmark.
+// Timing, peak memory and request counts of short commands, for the benchmarks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Runs argv once with stdout to /dev/null; returns wall milliseconds. Throws if it fails. */
-export function timeOnce(argv, env) {
+/** Runs argv once with stdout to /dev/null; returns wall milliseconds. Throws if it exits other than `ok`. */
+export function timeOnce(argv, env, ok = [0]) {
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.signal === 'SIGINT') throw new Error('interrupted');
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.status ?? r.signal}): ${String(r.stderr).trim().slice(0, 500)}`);
+  if (!ok.includes(r.status)) throw new Error(`${argv.join(' ')} failed (exit ${r.status ?? r.signal}): ${String(r.stderr).trim().slice(0, 500)}`);
   return ms;
 }
 
@@ -77,6 +77,50 @@ export function gnuTime() {
     }
   }
   return gnuTimePath || undefined;
+}
+
+/** Peak RSS (kilobytes) of one run of argv under GNU time; undefined without GNU time. Throws if it fails. */
+export function rssOnce(argv, env) {
+  const time = gnuTime();
+  if (!time) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-bench-rss-'));
+  try {
+    const out = join(dir, 'rss');
+    const r = spawnSync(time, ['-o', out, '-f', '%M', ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed under ${time} (exit ${r.status}): ${String(r.stderr).trim().slice(0, 500)}`);
+    return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The API requests one run of pachsvc makes (argv: [node, bin/pachsvc, …]), counted by a preloaded
+ * diagnostics_channel subscriber (count-requests.mjs): { requests, lines }.
+ */
+export function countPachsvc(argv, env) {
+  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-bench-count-'));
+  const file = join(dir, 'count.json');
+  try {
+    const hook = new URL('./count-requests.mjs', import.meta.url).pathname;
+    const r = spawnSync(argv[0], ['--import', hook, ...argv.slice(1)], { env: { ...env, PACHSVC_BENCH_COUNT_FILE: file }, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`counted ${argv.join(' ')} failed (exit ${r.status}): ${String(r.stderr).trim().slice(0, 300)}`);
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The API requests one run of kubectl makes, from its -v=6 log: { requests, lines }. */
+export function countKubectl(argv, env) {
+  const r = spawnSync(argv[0], [...argv.slice(1), '-v=6'], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} -v=6 failed (exit ${r.status}): ${r.stderr.trim().slice(-300)}`);
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => /"(GET|POST|PUT|PATCH|DELETE)" url="https?:\/\/[^/"]+([^"?]*)/.exec(l) ?? /\b(GET|POST|PUT|PATCH|DELETE) https?:\/\/[^/ ]+([^ ?]*)/.exec(l))
+    .filter(Boolean)
+    .map((m) => `${m[1]} ${m[2]}`);
+  return { requests: lines.length, lines };
 }
 
 /** Kilobytes (KiB, as getrusage counts) to decimal megabytes. */
