@@ -6,13 +6,14 @@
 //     succeed has written both objects, and the other's objects are wholly replaced;
 //   - the two objects carry the revision they were written at (contract ANNOTATIONS.revision).
 // Creating is exclusive (POST), and a create that fails half way removes what it created.
-import { ANNOTATIONS, revisionOf } from '../contract.ts';
+// What does not depend on another answer is asked at once.
+import { ANNOTATIONS, revisionOf, revisionRecordName } from '../contract.ts';
 import { ClusterError } from './errors.ts';
 import type { Kube } from './kube.ts';
 import { alreadyExists, decideDelete, decideWrite, liveObjects, notFound, notManagedError, type Live, type WriteVerb } from './rules.ts';
 import { FIELD_MANAGER, KINDS, kindOf, type KubeObject } from './types.ts';
 import { isManaged } from '../contract.ts';
-import { DEFAULT_HISTORY_MAX, deleteRevisions, pruneRevisions, recordRevision } from './history.ts';
+import { DEFAULT_HISTORY_MAX, deleteRevisions, listRevisions, pruneRevisions, recordRevision, type Revision } from './history.ts';
 import { foreignFields, removalOps, type ForeignField } from './drift.ts';
 
 export type Outcome = 'created' | 'configured' | 'unchanged';
@@ -72,7 +73,8 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
       // What others set: removed, or what is still there after the write (a Service port someone changed
       // is repaired by the write, not left).
       const foreign = removing ? taken.map((x) => ({ ...x, removed: true })) : foreignOf(result.objects).map((x) => ({ ...x, removed: false }));
-      const warnings = req.dryRun || !wrote ? [] : await record(c, req, result);
+      // A created service's hand-over to the apply manager and its revision record are independent: at once.
+      const [, warnings] = await Promise.all([action === 'create' ? adoptAll(c, req, result) : undefined, req.dryRun || !wrote ? [] : record(c, req, result)]);
       return { ...result, before: action === 'create' ? {} : live, warnings, foreign };
     } catch (err) {
       if (!(err instanceof Retry) || attempt >= MAX_ATTEMPTS) {
@@ -134,7 +136,9 @@ async function record(c: Kube, req: WriteRequest, result: Omit<WriteResult, 'bef
   if (max <= 0 || !owner) return [];
   try {
     await recordRevision(c, req.namespace, req.name, { revision: result.revision, cause: req.verb, objects: stamp(req.objects, result.revision), owner });
-    await pruneRevisions(c, req.namespace, req.name, max);
+    // Revisions are numbered from 1 up: up to revision `max` there cannot be more than `max` records
+    // (those a deleted service left are its Deployment's, and go with it), so there is nothing to prune.
+    if (result.revision > max) await pruneRevisions(c, req.namespace, req.name, max);
     return [];
   } catch (err) {
     return [`revision ${result.revision} of service "${req.name}" was not recorded (history and rollback will not know it): ${err instanceof Error ? err.message : String(err)}`];
@@ -185,8 +189,13 @@ async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Om
       throw await undo(c, req, created, err, obj);
     }
   }
-  if (!req.dryRun) for (const obj of created) await adoptForApply(c, obj, req.namespace);
   return { outcome: 'created', objects: created, revision };
+}
+
+/** Hands what create POSTed to the apply manager (adoptForApply), every object at once. */
+function adoptAll(c: Kube, req: WriteRequest, result: { outcome: Outcome; objects: KubeObject[] }): Promise<unknown> {
+  if (req.dryRun || result.outcome !== 'created') return Promise.resolve();
+  return Promise.all(result.objects.map((obj) => adoptForApply(c, obj, req.namespace)));
 }
 
 /** Deletes what a failed create made (exactly those objects, by uid); returns the error to throw. */
@@ -240,7 +249,7 @@ async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Om
       throw err;
     }
   }
-  for (const obj of written) if (!liveFor(obj, live)) await adoptForApply(c, obj, req.namespace);
+  await Promise.all(written.filter((obj) => !liveFor(obj, live)).map((obj) => adoptForApply(c, obj, req.namespace)));
   return { outcome: 'configured', objects: written, revision };
 }
 
@@ -317,12 +326,18 @@ function unadopted(obj: KubeObject): boolean {
  */
 async function adoptForApply(c: Kube, created: KubeObject, namespace: string): Promise<void> {
   // Controllers add their own entries meanwhile (the Deployment's status), so find ours afresh each try.
+  // The API server sorts the entries by time in seconds, then by manager: one added in the same second
+  // by kube-controller-manager comes just before ours, so the second try is the next index, unread (the
+  // patch's tests make a wrong guess fail harmlessly); after that, ours is found in a fresh read.
+  let guess: number | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const obj = attempt === 0 ? created : await c.get(kindOf(created), namespace, created.metadata.name);
+    const obj = attempt <= 1 ? created : await c.get(kindOf(created), namespace, created.metadata.name);
     if (!obj || obj.metadata.uid !== created.metadata.uid) return;
     const fields = obj.metadata.managedFields ?? [];
-    const i = fields.findIndex((f) => f.manager === FIELD_MANAGER && f.operation === 'Update' && !f.subresource);
-    if (i < 0) return;
+    const found = fields.findIndex((f) => f.manager === FIELD_MANAGER && f.operation === 'Update' && !f.subresource);
+    if (found < 0) return;
+    const i = attempt === 1 && guess !== undefined ? guess + 1 : found;
+    guess = i;
     try {
       await c.patch(kindOf(obj), namespace, obj.metadata.name, [
         { op: 'test', path: `/metadata/managedFields/${i}/manager`, value: FIELD_MANAGER },
@@ -359,18 +374,36 @@ function canonical(value: unknown): string {
  * that another caller made first is NotFound here, as kubectl says.
  */
 export async function deleteService(c: Kube, namespace: string, name: string, options: { dryRun: boolean }): Promise<KubeObject[]> {
-  const objects = decideDelete(await readLive(c, namespace, name), name, namespace);
+  // The service's revision records are listed with its objects: one round trip for both.
+  const [live, records] = await Promise.all([
+    readLive(c, namespace, name),
+    options.dryRun ? Promise.resolve(undefined) : listRevisions(c, namespace, name).catch(() => undefined),
+  ]);
+  const objects = decideDelete(live, name, namespace);
   const byUid = (o: KubeObject) => ({ ...(o.metadata.uid ? { uid: o.metadata.uid } : {}) });
-  for (const obj of objects) await deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true });
+  // Every deletion is tried as a dry run (all at once) before any is made: none is made if one would be refused.
+  await Promise.all(objects.map((obj) => deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true })));
   if (options.dryRun) return objects;
   const deleted: KubeObject[] = [];
   for (const obj of objects) if (await deleteIgnoringGone(c, obj, namespace, byUid(obj))) deleted.push(obj);
   // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns it).
-  if (deleted.length > 0) await deleteRevisions(c, namespace, name).catch(() => undefined);
+  if (deleted.length > 0) await deleteRecords(c, namespace, name, records).catch(() => undefined);
   // Of concurrent deletes of one service, the one that deleted its last object (each object's deletion
   // succeeds once) deleted the service; the others find it gone, as kubectl would.
   if (deleted.at(-1) !== objects.at(-1)) throw notFound(name, namespace);
   return deleted;
+}
+
+/** Deletes the revision records listed (all at once), or, if they could not be listed, every one there is. */
+async function deleteRecords(c: Kube, namespace: string, name: string, records: Revision[] | undefined): Promise<void> {
+  if (!records) return deleteRevisions(c, namespace, name);
+  await Promise.all(
+    records.map((r) =>
+      c.delete(KINDS.ConfigMap, namespace, revisionRecordName(name, r.revision)).catch((err: unknown) => {
+        if (!(err instanceof ClusterError && err.reason === 'NotFound')) throw err;
+      }),
+    ),
+  );
 }
 
 /** True when this call deleted it; false when it was already gone (or replaced: the uid precondition). */
