@@ -703,6 +703,9 @@ export function generateCase(seed: number, index: number): FuzzCase {
   }
   const flags: string[] = [];
   for (const choice of FLAG_CHOICES) if (r.chance(0.06)) flags.push(...choice());
+  // Now and then a hostile --name: a positioned spec error, or a usage error, for validate and render alike.
+  // (Not --help: help wins over everything, and prints it.)
+  if (!flags.includes('--name') && r.chance(0.03)) flags.push('--name', r.pick(hostileStrings(fileName).filter((x) => x !== '--help')));
   const stdin = r.chance(0.1);
   if (stdin && !flags.includes('--name') && r.chance(0.7)) flags.push('--name', 'from-stdin');
   const renderFlags = r.chance(0.15) ? ['-n', r.pick(['team-a', 'default', 'x'])] : [];

@@ -228,6 +228,7 @@ describe('checkFlagValues', () => {
 
   test('unknown flags, positionals, words after -- and help are left to the parsers', () => {
     assert.equal(problem(['--bogus']), undefined);
+    assert.equal(problem(['--__proto__', '--constructor=1', '--toString']), undefined);
     assert.equal(problem(['-x']), undefined);
     assert.equal(problem(['name', '--', '-f']), undefined);
     assert.equal(problem(['-f', '--help']), undefined);
