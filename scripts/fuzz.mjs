@@ -34,6 +34,11 @@ const first = one !== undefined ? integer('case', one) : 0;
 const save = option('save', undefined);
 const dir = mkdtempSync(join(tmpdir(), 'pachsvc-fuzz-'));
 const tty = process.stderr.isTTY;
+// Ctrl-C: the cases' folder goes too.
+process.once('SIGINT', () => {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(130);
+});
 let done = 0;
 
 process.stdout.write(`fuzzing validate and render: seed ${seed}, ${cases} case${cases === 1 ? '' : 's'}${one !== undefined ? ` (case ${first})` : ''}\n`);
