@@ -123,8 +123,13 @@ async function patchIfUnchanged(c: Kube, was: KubeObject, namespace: string, ops
   try {
     return await c.patch(kindOf(was), namespace, was.metadata.name, [{ op: 'test', path: '/metadata/resourceVersion', value: was.metadata.resourceVersion }, ...ops], { dryRun });
   } catch (err) {
-    // A failed test is 422 Invalid; a changed object may also be 409 Conflict.
-    if (err instanceof ClusterError && (err.reason === 'Invalid' || err.reason === 'Conflict')) throw new Retry();
+    if (err instanceof ClusterError && err.reason === 'Conflict') throw new Retry();
+    // A failed test is 422 Invalid, as is a patch the API server refuses: only the first means another
+    // writer came in between, which the object's version tells.
+    if (err instanceof ClusterError && err.reason === 'Invalid') {
+      const now = await c.get(kindOf(was), namespace, was.metadata.name);
+      if (now?.metadata.resourceVersion !== was.metadata.resourceVersion) throw new Retry();
+    }
     throw err;
   }
 }

@@ -319,3 +319,22 @@ describe('apply over a service another pachsvc has just created', () => {
     assert.deepEqual(kube.peek('services', 'web')?.spec?.ports?.map((p: { port: number }) => p.port), [9090]);
   });
 });
+
+describe('a patch the API server refuses is said at once, not taken for another writer', () => {
+  test('port repair refused as Invalid, nothing else changed: exit 1 with the refusal, no ten tries', async () => {
+    const kube = new FakeKube();
+    const file = spec('refused');
+    assert.equal((await runIn(['apply', '-f', file], { kube })).code, 0);
+    await kube.patch(SERVICES, 'default', 'refused', [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }]);
+    // The repair's dry run is the first patch of the write.
+    const before = kube.calls.length;
+    kube.beforeWrite = (call) => {
+      if (call.verb === 'patch' && call.resource === 'services') throw invalid;
+    };
+    const r = await runIn(['apply', '-f', file], { kube });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error from server \(Invalid\)/);
+    assert.doesNotMatch(r.stderr, /kept being changed/);
+    assert.equal(kube.calls.slice(before).filter((c) => c.verb === 'patch' && c.resource === 'services').length, 1);
+  });
+});
