@@ -8,6 +8,7 @@
 // JSON.parse of large bodies; writes to stdout; exit. Times in ms from process start.
 import diagnostics from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 
 const now = () => performance.now();
@@ -35,6 +36,27 @@ diagnostics.subscribe('http.client.request.start', ({ request }) => {
   if (request.socket) onSocket(request.socket);
   else request.once('socket', onSocket);
 });
+
+// HTTP/2: each stream of the session is a request.
+const h2connect = http2.connect;
+http2.connect = function tracedConnect(...args) {
+  const session = h2connect.apply(this, args);
+  const request = session.request;
+  session.request = function tracedRequest(headers, ...rest) {
+    const r = { path: decodeURIComponent(headers[':path']).replace(/\?.*/, ''), start: now(), bytes: 0 };
+    trace.requests.push(r);
+    const stream = request.call(this, headers, ...rest);
+    stream.once('response', () => (r.headers = now()));
+    stream.on('data', (chunk) => {
+      r.firstByte ??= now();
+      r.lastByte = now();
+      r.bytes += chunk.length;
+    });
+    stream.once('end', () => (r.end = now()));
+    return stream;
+  };
+  return session;
+};
 
 const parse = JSON.parse;
 JSON.parse = function tracedParse(text, reviver) {

@@ -1,9 +1,13 @@
 // A stand-in Kubernetes API server for the build's code-cache training (scripts/build.mjs): it answers the
 // calls list, create, apply, update, inspect and delete make, in the API server's shapes, from objects
-// kept in memory, so that those commands run their ordinary code once while the caches are made. Plain
-// HTTP on 127.0.0.1; nothing here is a test of behaviour (test/ and the real API server are).
+// kept in memory, so that those commands run their ordinary code once while the caches are made. HTTPS
+// with HTTP/2 on 127.0.0.1 (a throwaway certificate made with openssl), as an API server is, so the
+// transport's own path is what runs; plain HTTP where openssl is missing. Nothing here is a test of
+// behaviour (test/ and the real API server are).
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +22,9 @@ const status = (code, reason, message) => ({ kind: 'Status', apiVersion: 'v1', s
 export async function startStandIn() {
   const objects = new Map();
   let rv = 100;
-  const server = http.createServer((req, res) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-build-'));
+  const cert = certificate(dir);
+  const handler = (req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c) => (body += c));
@@ -56,7 +62,10 @@ export async function startStandIn() {
       }
       if (req.method === 'PATCH' && Array.isArray(obj)) {
         if (!existing) return send(404, status(404, 'NotFound', `${resource} "${name}" not found`));
-        return send(200, existing);
+        const patched = jsonPatch(structuredClone(existing), obj);
+        patched.metadata.resourceVersion = String(++rv);
+        if (!dry) objects.set(key, patched);
+        return send(200, patched);
       }
       if (req.method === 'POST' && objects.has(`${ns}/${resource}/${obj.metadata?.name}`)) return send(409, status(409, 'AlreadyExists', `${resource} "${obj.metadata?.name}" already exists`));
       const stored = {
@@ -75,9 +84,14 @@ export async function startStandIn() {
       if (!dry) objects.set(`${ns}/${resource}/${obj.metadata?.name ?? name}`, stored);
       return send(req.method === 'POST' ? 201 : 200, stored);
     });
+  };
+  const server = cert ? http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, handler) : http.createServer(handler);
+  const sessions = new Set();
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-build-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
@@ -87,7 +101,8 @@ export async function startStandIn() {
       'clusters:',
       '- name: stand-in',
       '  cluster:',
-      `    server: http://127.0.0.1:${server.address().port}`,
+      `    server: ${cert ? 'https' : 'http'}://127.0.0.1:${server.address().port}`,
+      ...(cert ? [`    certificate-authority-data: ${Buffer.from(cert.cert).toString('base64')}`] : []),
       'users:',
       '- name: stand-in',
       '  user:',
@@ -105,10 +120,41 @@ export async function startStandIn() {
     kubeconfig,
     close: async () => {
       server.closeAllConnections?.();
+      for (const s of sessions) s.destroy();
       await new Promise((resolve) => server.close(resolve));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** RFC 6902, as far as pachsvc uses it ('test' is not checked: the stand-in has no concurrent writers). */
+function jsonPatch(doc, ops) {
+  for (const op of ops) {
+    const keys = String(op.path).split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop();
+    let node = doc;
+    for (const k of keys) node = node?.[k];
+    if (node === undefined || last === undefined) continue;
+    if (op.op === 'add' || op.op === 'replace') {
+      if (Array.isArray(node) && last === '-') node.push(op.value);
+      else node[last] = op.value;
+    } else if (op.op === 'remove') {
+      if (Array.isArray(node)) node.splice(Number(last), 1);
+      else delete node[last];
+    }
+  }
+  return doc;
+}
+
+/** A self-signed certificate for 127.0.0.1 (EC P-256, a day), or undefined without openssl. */
+function certificate(dir) {
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+  } catch {
+    return undefined;
+  }
 }
 
 function podOf(deployment) {

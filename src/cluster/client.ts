@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
 import { ClusterError, duration, fromResponse, notJson } from './errors.ts';
 import { quote } from '../lib/text.ts';
-import { exchange, readAll, type Limits } from './transport.ts';
+import { exchange, H2Connection, readAll, type Limits } from './transport.ts';
 import { FIELD_MANAGER, KINDS, kindOf, type Kind, type KubeObject, type Table } from './types.ts';
 
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -38,19 +38,26 @@ export class Cluster {
   private readonly streamAgent: http.Agent;
   private readonly inFlight = new Set<() => void>();
   private client?: Promise<KubeConfig>;
+  /** HTTPS without a proxy: every request on one HTTP/2 connection (HTTP/1.1 if the server will not). */
+  private readonly h2?: H2Connection;
 
   private constructor(config: ClusterConfig) {
     this.config = config;
     this.namespace = config.namespace;
     this.server = config.server;
     this.limits = config.limits;
-    const Agent = config.server.startsWith('https:') ? https.Agent : http.Agent;
+    const secure = config.server.startsWith('https:');
+    const Agent = secure ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 8 });
     this.streamAgent = new Agent({ keepAlive: false });
+    if (secure && !config.proxyUrl) this.h2 = new H2Connection(new URL(config.server), config.tls, config.limits, config.server);
   }
 
+  /** A connection to the cluster the options name; its TLS handshake starts at once, while the command goes on. */
   static async connect(options: ConnectOptions): Promise<Cluster> {
-    return new Cluster(await loadConfig(options));
+    const cluster = new Cluster(await loadConfig(options));
+    cluster.h2?.preconnect();
+    return cluster;
   }
 
   /** A connection from a configuration already loaded (loadConfig). */
@@ -195,7 +202,7 @@ export class Cluster {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError('Unauthorized', `cannot get credentials for ${quote(this.server)}: ${(err as Error).message.split('\n')[0]}`);
     }
-    return exchange({ method, url, options: req, body, stream, limits: this.limits, server: this.server }, (abort) => {
+    return exchange({ method, url, options: req, body, stream, limits: this.limits, server: this.server, ...(this.h2 ? { h2: this.h2 } : {}) }, (abort) => {
       this.inFlight.add(abort);
       return () => this.inFlight.delete(abort);
     });
@@ -235,6 +242,7 @@ export class Cluster {
   /** Ends every request still running and lets the process exit (keep-alive sockets would hold it). */
   close(): void {
     for (const abort of [...this.inFlight]) abort();
+    this.h2?.close();
     this.agent.destroy();
     this.streamAgent.destroy();
   }
