@@ -74,14 +74,16 @@ async function bundle(dir) {
       charset: 'ascii',
       // import() of a chunk becomes a require() when it runs: still lazy, and no ES module loader.
       supported: { 'dynamic-import': false },
-      define: { 'import.meta.url': '__import_meta_url' },
+      define: { 'import.meta.url': '__import_meta.url' },
       logLevel: 'error',
     });
     const cjs = code.replace(/require\("(\.\/[\w.-]+)\.js"\)/g, 'require("$1.cjs")');
     // The loader reads chunks as latin1 (one byte a character, exact for ASCII, and the cheapest read).
     if (/[^\x00-\x7f]/.test(cjs)) throw new Error(`chunk ${name} is not ASCII`);
     if (/\bimport\(/.test(cjs.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) throw new Error(`chunk ${name} still has an import()`);
-    writeFileSync(join(chunks, name), cjs);
+    // Written as the function the loader calls with the chunk's CommonJS scope (and import.meta): the
+    // loader compiles the file as it is, with no wrapping string built at run time.
+    writeFileSync(join(chunks, name), `(function (exports, require, module, __filename, __dirname, __import_meta) {\n${cjs}\n})`);
   }
   if (!entry) throw new Error('no entry chunk for src/cli/start/main.ts');
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));

@@ -15,7 +15,6 @@ const ENTRY = '__PACHSVC_ENTRY__';
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
 const CHUNKS = path.join(__dirname, 'chunks');
@@ -32,7 +31,8 @@ function load(file) {
   const module = { exports: {}, filename: file, loaded: false };
   const entry = { module, script: undefined, cache: 'off' };
   loaded.set(file, entry);
-  // esbuild writes ASCII only (build.mjs checks): latin1 is the cheapest exact read.
+  // esbuild writes ASCII only (build.mjs checks): latin1 is the cheapest exact read. The build wrote
+  // each chunk as one function expression of its CommonJS scope (see build.mjs), compiled as it is.
   const source = fs.readFileSync(file, 'latin1');
   let cachedData;
   if (!cacheOff && !training) {
@@ -42,19 +42,21 @@ function load(file) {
       entry.cache = 'missing';
     }
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import_meta_url) {\n${source}\n})`, {
-    filename: file,
-    lineOffset: -1,
-    ...(cachedData ? { cachedData } : {}),
-  });
+  const script = new vm.Script(source, { filename: file, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
   if (cachedData) entry.cache = script.cachedDataRejected ? 'rejected' : 'accepted';
   entry.script = script;
-  const dir = path.dirname(file);
-  const requireChunk = (spec) => (spec.startsWith('./') || spec.startsWith('../') ? load(path.join(dir, spec)) : require(spec));
+  // Chunks name each other `./<name>.cjs` (all in one folder); anything else is Node's (built-in modules).
+  const requireChunk = (spec) => (spec.startsWith('./') ? load(`${CHUNKS}/${spec.slice(2)}`) : require(spec));
   requireChunk.resolve = require.resolve;
   requireChunk.cache = require.cache;
   requireChunk.main = require.main;
-  script.runInThisContext().call(module.exports, module.exports, requireChunk, module, file, dir, pathToFileURL(file).href);
+  // import.meta of the ES module the chunk was, for the few that ask (its url, made only then).
+  const meta = {
+    get url() {
+      return require('node:url').pathToFileURL(file).href;
+    },
+  };
+  script.runInThisContext().call(module.exports, module.exports, requireChunk, module, file, CHUNKS, meta);
   module.loaded = true;
   return module.exports;
 }
@@ -71,8 +73,7 @@ function writeCaches(options = {}) {
     for (const name of fs.readdirSync(CHUNKS)) {
       const file = path.join(CHUNKS, name);
       if (!name.endsWith('.cjs') || loaded.has(file)) continue;
-      const source = fs.readFileSync(file, 'latin1');
-      const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import_meta_url) {\n${source}\n})`, { filename: file, lineOffset: -1 });
+      const script = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, lineOffset: -1 });
       writeAtomic(file + CACHE, script.createCachedData());
       written.push(file);
     }
