@@ -4,7 +4,7 @@
 // client gets the same choice (clientConfig) for what only it does (legacy auth-provider plugins,
 // proxies). Every way a kubeconfig can be wrong is one sentence naming the file and the entry.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
@@ -168,7 +168,7 @@ export async function contextNames(options: { kubeconfig?: string } = {}, env: N
   const names = new Set<string>();
   for (const file of files.length > 0 ? files : [home]) {
     try {
-      const contexts = (parse(readFileSync(file, 'utf8')) as { contexts?: unknown } | null)?.contexts;
+      const contexts = (parse(readText(file)) as { contexts?: unknown } | null)?.contexts;
       if (!Array.isArray(contexts)) continue;
       for (const c of contexts) if (isMapping(c) && typeof c.name === 'string' && c.name !== '') names.add(c.name);
     } catch {
@@ -186,6 +186,38 @@ function limitsFor(options: ConnectOptions): Limits {
 
 // ---- reading and checking the files -------------------------------------------------------------
 
+/** A kubeconfig, or a file one names, is small: beyond this it is not one (and is never read whole). */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A file's bytes, read at most MAX_FILE_BYTES: a regular file or a pipe (`--kubeconfig <(…)`), never a
+ * device (/dev/zero would be read for ever). Throws an Error whose message says why, in words.
+ */
+function readBounded(path: string): Buffer {
+  const st = statSync(path);
+  if (!st.isFile() && !st.isFIFO()) throw new Error('it is not a regular file or a pipe');
+  if (st.size > MAX_FILE_BYTES) throw new Error(`it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return Buffer.concat(chunks);
+      total += n;
+      if (total > MAX_FILE_BYTES) throw new Error(`it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+      chunks.push(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readText(path: string): string {
+  return readBounded(path).toString('utf8');
+}
+
 async function mergeFiles(files: string[]): Promise<Merged> {
   // js-yaml, not the yaml package: a kubeconfig needs no source positions, and it loads several times faster.
   const { load: parse } = await import('js-yaml');
@@ -193,7 +225,7 @@ async function mergeFiles(files: string[]): Promise<Merged> {
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = parse(readFileSync(file, 'utf8'));
+      doc = parse(readText(file));
     } catch (err) {
       throw new ClusterError('NoConfig', `cannot read kubeconfig ${quote(file)}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -344,7 +376,7 @@ function absolutePaths(entry: Entry, base: string): Entry {
 
 function readFile(path: string, what = 'a file'): Buffer {
   try {
-    return readFileSync(path);
+    return readBounded(path);
   } catch (err) {
     throw new ClusterError('NoConfig', `cannot read ${what} ${quote(path)} named in the kubeconfig: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -436,7 +468,7 @@ export function serverUrl(raw: string, defaultTls: boolean, where: string): stri
 function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string): ClusterConfig {
   const host = env.KUBERNETES_SERVICE_HOST!.includes(':') ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST!;
   const server = serverUrl(`https://${host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, true, 'the in-cluster service (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT)');
-  const namespace = options.namespace ?? (existsSync(`${dir}/namespace`) ? readFileSync(`${dir}/namespace`, 'utf8').trim() : 'default');
+  const namespace = options.namespace ?? (existsSync(`${dir}/namespace`) ? readText(`${dir}/namespace`).trim() : 'default');
   const cluster = { server, 'certificate-authority': `${dir}/ca.crt` };
   const user = { tokenFile: `${dir}/token` };
   const ca = pem('ca', 'the in-cluster certificate authority', undefined, undefined, cluster['certificate-authority']);
@@ -449,7 +481,7 @@ function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string)
     limits: limitsFor(options),
     tls,
     // The projected token is rotated: read it for every process, as client-go does.
-    authorization: once(async () => `Bearer ${readFileSync(user.tokenFile, 'utf8').trim()}`),
+    authorization: once(async () => `Bearer ${readText(user.tokenFile).trim()}`),
     headers: {},
     needsClient: false,
     clientConfig: {

@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
+import { safeText } from '../lib/text.ts';
 
 export interface PinTarget {
   /** The input's name (the key of the pins map). */
@@ -81,11 +82,11 @@ export function httpResolver(address: string, token?: string, timeoutMs = 10_000
       try {
         answer = JSON.parse(text);
       } catch {
-        throw new Error(`HTTP ${status}: ${text.trim().slice(0, 200) || 'empty answer'}`);
+        throw new Error(`HTTP ${status}: ${safeText(text.trim(), 200) || 'empty answer'}`);
       }
       if (status !== 200) {
-        const message = (answer as { message?: string }).message ?? text.slice(0, 200);
-        throw new Error(`HTTP ${status}: ${message}`);
+        const message = (answer as { message?: unknown }).message;
+        throw new Error(`HTTP ${status}: ${safeText(typeof message === 'string' ? message : text.trim(), 200) || 'empty answer'}`);
       }
       const id = commitIdOf(answer);
       if (!id) throw new Error('the answer names no commit id');
@@ -102,7 +103,7 @@ export function pachctlResolver(pachctl = 'pachctl', timeoutMs = 20_000): Resolv
       return new Promise((resolve, reject) => {
         execFile(pachctl, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
           if (err) {
-            const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'pachctl is not installed' : stderr.trim().split('\n').pop() || err.message;
+            const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'pachctl is not installed' : safeText(stderr.trim().split('\n').pop() || err.message, 200);
             reject(new Error(why));
             return;
           }
@@ -137,7 +138,8 @@ export async function resolvePins(targets: PinTarget[], resolvers: Resolver[]): 
           result.pins[target.input] = await r.resolve(target);
           return;
         } catch (err) {
-          reasons.push(`${r.name}: ${(err as Error).message}`);
+          // Said in one warning line: what a resolver passes on from pachd is cut and escaped.
+          reasons.push(`${r.name}: ${safeText(String((err as Error)?.message ?? err), 200)}`);
         }
       }
       result.failures.push({ target, reasons });

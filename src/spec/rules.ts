@@ -286,6 +286,11 @@ function checkResources(spec: Obj, r: Reporter): void {
   }
 }
 
+/** A value the schema lets through as a label, annotation or selector value (it has said what else is wrong). */
+function scalarText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
 function checkMetadata(spec: Obj, r: Reporter): void {
   const meta = spec.metadata;
   if (!isObj(meta)) return;
@@ -295,16 +300,17 @@ function checkMetadata(spec: Obj, r: Reporter): void {
     let size = 0;
     for (const [key, value] of Object.entries(map)) {
       const p = `/metadata/${kind}/${escapeSegment(key)}`;
-      size += Buffer.byteLength(key) + Buffer.byteLength(String(value));
+      const text = scalarText(value);
+      size += Buffer.byteLength(key) + Buffer.byteLength(text ?? '');
       if (kind === 'labels' && RESERVED_LABELS.includes(key)) {
         r.error(p, `label ${quote(key)} is set by pachsvc to select the service's pods and cannot be overridden`, 'key');
         continue;
       }
       const keyProblem = qualifiedNameProblem(key);
       if (keyProblem) r.error(p, `${quote(key)} is not a valid ${kind === 'labels' ? 'label' : 'annotation'} key: ${keyProblem}`, 'key');
-      if (kind === 'labels') {
-        const valueProblem = labelValueProblem(String(value));
-        if (valueProblem) r.error(p, `label ${quote(key)} has an invalid value ${quote(String(value))}: ${valueProblem}`);
+      if (kind === 'labels' && text !== undefined) {
+        const valueProblem = labelValueProblem(text);
+        if (valueProblem) r.error(p, `label ${quote(key)} has an invalid value ${quote(text)}: ${valueProblem}`);
       }
     }
     if (kind === 'annotations' && size > ANNOTATIONS_SIZE_LIMIT) {
@@ -323,8 +329,9 @@ function checkScheduling(spec: Obj, r: Reporter): void {
       const p = `/scheduling_spec/node_selector/${escapeSegment(key)}`;
       const keyProblem = qualifiedNameProblem(key);
       if (keyProblem) r.error(p, `${quote(key)} is not a valid node label key: ${keyProblem}`, 'key');
-      const valueProblem = labelValueProblem(String(value));
-      if (valueProblem) r.error(p, `node selector ${quote(key)} has an invalid value ${quote(String(value))}: ${valueProblem}`);
+      const text = scalarText(value);
+      const valueProblem = text === undefined ? undefined : labelValueProblem(text);
+      if (valueProblem) r.error(p, `node selector ${quote(key)} has an invalid value ${quote(text)}: ${valueProblem}`);
     }
   }
   // What the API server checks of a toleration (ValidateTolerations).

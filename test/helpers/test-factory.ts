@@ -2,6 +2,7 @@
 // an in-memory cluster (fake-kube.ts), and stand-ins for pachd, the clock, the editor and the browser.
 import { PassThrough, Writable } from 'node:stream';
 import type { Factory } from '../../src/cli/factory.ts';
+import { checkClusterFlags } from '../../src/cli/flags/cluster.ts';
 import type { IOStreams } from '../../src/cli/output/iostreams.ts';
 import { runWith } from '../../src/cli/start/run.ts';
 import type { Resolver } from '../../src/pachyderm/resolve.ts';
@@ -61,7 +62,9 @@ export function testFactory(options: TestFactoryOptions = {}): { f: Factory; kub
     io: streams.io,
     env: options.env ?? {},
     now: () => options.now ?? Date.parse('2026-12-01T10:05:00Z'),
-    async kube(flags) {
+    async kube(flags, command) {
+      // As productionFactory's: a bad cluster flag is a usage error before anything is sent.
+      checkClusterFlags(flags, command);
       opened.push(flags.namespace ?? kube.namespace);
       if (flags.namespace !== undefined && flags.namespace !== kube.namespace) return Object.assign(Object.create(kube), { namespace: flags.namespace }) as FakeKube;
       return kube;

@@ -152,7 +152,7 @@ describe('hostile flag values: quoted, escaped, cut short, never obeyed', () => 
     }
   });
 
-  test('what pachd answers is shown escaped and short (the pin warning)', { todo: 'warn() (src/cli/output/iostreams.ts) writes messages raw, and src/pachyderm/resolve.ts passes pachd\'s message uncut' }, async () => {
+  test('what pachd answers is shown escaped and short (the pin warning)', async () => {
     const t = testFactory();
     t.f.pachd = async () => [
       {
@@ -350,7 +350,7 @@ describe('bounded in size and time: each ends quickly, with one line', { concurr
   ] as const;
   for (const [what, flags] of kubeconfigDevices) {
     // A kubeconfig that can be read is read in milliseconds: 3 s is a hang.
-    test(what, { todo: 'src/cluster/config.ts reads a kubeconfig with readFileSync, without a size limit or a check that it is a regular file' }, async () => {
+    test(what, async () => {
       const code = `import { run } from ${JSON.stringify(join(ROOT, 'src/cli/start/run.ts'))}; process.exitCode = await run(process.argv.slice(1));`;
       const started = Date.now();
       const r = await procs.run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'list', ...flags], { cwd: ROOT, timeoutMs: 3_000 });

@@ -1,6 +1,7 @@
 // The process's streams and what they are (terminal or pipe, colour or not), as the GitHub CLI's
 // iostreams: every command writes through these, so a test runs a command against in-memory streams.
 import type { Writable } from 'node:stream';
+import { terminalLine } from '../../lib/text.ts';
 
 export interface IOStreams {
   stdout: Writable;
@@ -116,5 +117,6 @@ export function styleOut(io: IOStreams): Styler {
 }
 
 export function warn(io: IOStreams, message: string): void {
-  writeLine(io.stderr, `${style(io).yellow('warning:')} ${message}`);
+  // What others wrote (pachd's answer, a field manager's name) is shown, never obeyed.
+  writeLine(io.stderr, `${style(io).yellow('warning:')} ${terminalLine(message)}`);
 }
