@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statS
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { renderWithNotes, RenderError, type KubeObject, type RenderOptions } from '../render/index.ts';
-import { SpecError, type Diagnostic } from '../spec/diagnostics.ts';
+import { SpecError, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.ts';
 import { loadSpecs, STDIN_FILE, type LoadedFile, type LoadedSpec } from '../spec/load.ts';
 import { quote, safeText } from '../lib/text.ts';
 import { filenames, type SpecFlags } from './flags/spec.ts';
@@ -183,7 +183,12 @@ function why(err: unknown): string {
  * (every error of every file is printed); two specs naming one service are such an error. Warnings are
  * printed unless quiet.
  */
-export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: IOStreams, options: { quiet?: boolean; command?: string } = {}): Promise<Loaded[]> {
+export async function loadSources(
+  sources: SpecSource[],
+  flags: SpecFlags,
+  io: IOStreams,
+  options: { quiet?: boolean; command?: string } = {},
+): Promise<{ services: Loaded[]; warnings: Diagnostic[] }> {
   const loaded: Loaded[] = [];
   const problems: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -216,8 +221,9 @@ export async function loadSources(sources: SpecSource[], flags: SpecFlags, io: I
     } else seen.set(s.service.name, s);
   }
   if (problems.some((d) => d.severity === 'error')) throw new SpecError([...warnings, ...problems]);
-  if (!options.quiet) printDiagnostics(io, [...warnings, ...problems]);
-  return loaded;
+  const all = sortDiagnostics([...warnings, ...problems]);
+  if (!options.quiet) printDiagnostics(io, all);
+  return { services: loaded, warnings: all };
 }
 
 async function loadFile(source: SpecSource, flags: SpecFlags, sourceCount: number): Promise<LoadedFile> {

@@ -299,3 +299,20 @@ describe('delete', () => {
     assert.match(r.stderr, /NotFound/);
   });
 });
+
+describe('validate of a file that also holds batch pipelines', () => {
+  test('warns once about each pipeline, in text and in -o json', async () => {
+    const file = join(dir, 'mixed.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ pipeline: { name: 'train' }, transform: { image: 'tf' }, input: { pfs: { repo: 'data', glob: '/*' } } })}\n${JSON.stringify({ pipeline: { name: 'board' }, transform: { image: 'tb' }, service: { internal_port: 6006 } })}\n`,
+    );
+    const text = await runIn(['validate', '-f', file]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /mixed\.json:1:1: warning: pipeline "train" has no service section/);
+    assert.match(text.stdout, /valid: service "board"/);
+    const json = JSON.parse((await runIn(['validate', '-f', file, '-o', 'json'])).stdout);
+    assert.equal(json.diagnostics.length, 1);
+    assert.match(json.diagnostics[0].message, /pipeline "train"/);
+  });
+});

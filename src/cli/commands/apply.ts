@@ -117,7 +117,7 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
   const historyMax = historyMaxFlag(args['history-max'], verb);
   const renderOptions = renderOptionsFromFlags(args, verb);
   checkClusterFlags(args, verb);
-  const services = await loadSources(await readSources(args, f.io, verb), args, f.io, { command: verb });
+  const { services } = await loadSources(await readSources(args, f.io, verb), args, f.io, { command: verb });
 
   if (dryRun === 'client') {
     const objects: KubeObject[] = [];

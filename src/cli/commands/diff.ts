@@ -55,7 +55,7 @@ async function diff(args: Args, f: Factory): Promise<number> {
   checkClusterFlags(args, 'diff');
   const external = f.env.PACHSVC_EXTERNAL_DIFF?.trim();
   if (external === '') throw new UsageError('PACHSVC_EXTERNAL_DIFF is set but empty', 'diff');
-  const services = await loadSources(await readSources(args, f.io, 'diff'), args, f.io, { command: 'diff' });
+  const { services } = await loadSources(await readSources(args, f.io, 'diff'), args, f.io, { command: 'diff' });
   const kube = await f.kube(args, 'diff');
   const k8s = await import('../../cluster/index.ts');
   const pairs: { live?: KubeObject; merged?: KubeObject }[] = [];

@@ -132,7 +132,7 @@ function stripHeader(text: string): string {
 async function check(text: string, name: string, headerLines: number, f: Factory): Promise<{ problems?: string[]; service?: ServiceSpec; loaded?: Loaded }> {
   const at = (line: number) => line + headerLines;
   try {
-    const [loaded] = await loadSources([{ file: 'spec', text }], { filename: '-' }, f.io, { quiet: true, command: 'edit' });
+    const [loaded] = (await loadSources([{ file: 'spec', text }], { filename: '-' }, f.io, { quiet: true, command: 'edit' })).services;
     if (!loaded) return { problems: ['the file holds no service spec'] };
     if (loaded.service.name !== name) {
       const p = loaded.positionOf('/pipeline/name');

@@ -26,7 +26,7 @@ export const RENDER = defineCommand<Args>({
       const { checkClusterFlags } = await import('../flags/cluster.ts');
       checkClusterFlags({ namespace: args.namespace }, 'render');
     }
-    const services = await loadSources(await readSources(args, f.io, 'render'), args, f.io, { command: 'render' });
+    const { services } = await loadSources(await readSources(args, f.io, 'render'), args, f.io, { command: 'render' });
     const objects = services.flatMap((s) => renderLoaded(s, { ...options, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }, f.io).objects);
     f.io.stdout.write(formatObjects(objects, args.output));
   },

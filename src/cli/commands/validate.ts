@@ -36,10 +36,10 @@ export const VALIDATE = defineCommand<Args>({
     let services: { file: string; service: string; dialect: string; inputs: number }[] = [];
     let valid = true;
     try {
-      const loaded = await loadSources(sources, args, f.io, { quiet: true, command: 'validate' });
+      const { services: loaded, warnings } = await loadSources(sources, args, f.io, { quiet: true, command: 'validate' });
       // Rendering checks what only the finished objects can show (patches, sizes).
       const renderWarnings = loaded.flatMap((s) => renderLoaded(s, options).warnings);
-      diagnostics = sortDiagnostics([...loaded.flatMap((s) => s.warnings), ...renderWarnings]);
+      diagnostics = sortDiagnostics([...warnings, ...renderWarnings]);
       services = loaded.map((s) => ({ file: s.file, service: s.service.name, dialect: s.dialect, inputs: s.service.inputs.length }));
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
