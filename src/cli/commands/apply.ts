@@ -11,6 +11,7 @@ import type { Outcome, WriteResult } from '../../cluster/write.ts';
 import { defineCommand, type Command, type FlagTable } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, checkClusterFlags, durationFlag, type ClusterFlags } from '../flags/cluster.ts';
+import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
 import { EXIT, UsageError } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
@@ -23,14 +24,12 @@ import { loadSources, readSources, renderLoaded, type Loaded } from '../specs.ts
 type DeployVerb = Extract<WriteVerb, 'create' | 'update' | 'apply'>;
 
 export type DeployArgs = SpecFlags &
+  WriteFlags &
   RenderFlags &
   ClusterFlags & {
     'dry-run': string;
     output?: 'name' | 'json' | 'yaml';
-    wait: boolean;
-    timeout: string;
     pin: boolean;
-    'history-max': string;
     'take-ownership': boolean;
   };
 
@@ -49,19 +48,11 @@ export const DEPLOY_FLAGS = {
   ...CLUSTER_FLAGS,
   ...DRY_RUN_FLAG,
   output: { alias: 'o', choices: ['name', 'json', 'yaml'], describe: 'Print the objects (json, yaml) or their names instead of the result lines', requiresArg: true },
-  wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready with its data checked out' },
-  timeout: { type: 'string', default: '5m', describe: 'How long --wait waits (e.g. 90s, 10m)', requiresArg: true },
   pin: { type: 'boolean', default: true, describe: 'Pin branch inputs to their current commit (--no-pin: each pod resolves the branch when it starts)' },
-  'history-max': { type: 'string', default: '10', describe: 'How many revisions of each service to keep for history and rollback (0: none)', requiresArg: true },
+  ...WRITE_FLAGS,
   'take-ownership': { type: 'boolean', default: false, describe: 'Also remove what others added to the objects (kubectl set env, kubectl label, …): they become exactly what the spec renders' },
 } satisfies FlagTable;
 
-/** --history-max, checked. */
-export function historyMaxFlag(value: unknown, command: string): number {
-  const text = String(value);
-  if (!/^\d{1,4}$/.test(text)) throw new UsageError(`--history-max must be a number of revisions from 0 to 9999, not ${JSON.stringify(text.slice(0, 20))}`, command);
-  return Number(text);
-}
 
 /** How many services are written at once (`apply -f DIR`). */
 const CONCURRENCY = 8;

@@ -17,9 +17,10 @@ import { warn, writeLine } from '../output/iostreams.ts';
 import { toYaml } from '../output/yaml.ts';
 import { pinInputs } from '../pinning.ts';
 import { loadSources, renderLoaded, type Loaded } from '../specs.ts';
-import { historyMaxFlag, waitFor } from './apply.ts';
+import { waitFor } from './apply.ts';
+import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 
-type Args = ClusterFlags & { name: string; pin: boolean; wait: boolean; timeout: string; 'history-max': string };
+type Args = ClusterFlags & { name: string; pin: boolean } & WriteFlags;
 
 const SCHEMA_URL = 'https://pachsvc.io/schemas/v1/service.schema.json';
 
@@ -32,9 +33,7 @@ export const EDIT = defineCommand<Args>({
   flags: {
     ...CLUSTER_FLAGS,
     pin: { type: 'boolean', default: true, describe: 'Pin inputs whose reference you changed to their current commit (unchanged inputs keep theirs)' },
-    wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready again' },
-    timeout: { type: 'string', default: '5m', describe: 'How long --wait waits', requiresArg: true },
-    'history-max': { type: 'string', default: '10', describe: 'How many revisions to keep', requiresArg: true },
+    ...WRITE_FLAGS,
   },
   examples: [
     ['$0 edit jupyter', 'Change the spec in $EDITOR; saving applies it'],

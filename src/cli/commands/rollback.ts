@@ -5,9 +5,10 @@ import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../f
 import { EXIT, UsageError } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
 import { formatObjects } from '../output/objects.ts';
-import { DRY_RUN_FLAG, dryRunFlag, historyMaxFlag, waitFor } from './apply.ts';
+import { DRY_RUN_FLAG, dryRunFlag, waitFor } from './apply.ts';
+import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 
-type Args = ClusterFlags & { name: string; 'to-revision'?: string; 'dry-run': string; output?: 'name' | 'json' | 'yaml'; wait: boolean; timeout: string; 'history-max': string };
+type Args = ClusterFlags & { name: string; 'to-revision'?: string; 'dry-run': string; output?: 'name' | 'json' | 'yaml' } & WriteFlags;
 
 export const ROLLBACK = defineCommand<Args>({
   name: 'rollback',
@@ -20,9 +21,7 @@ export const ROLLBACK = defineCommand<Args>({
     'to-revision': { type: 'string', describe: 'The revision to go back to (default: the one before the current)', requiresArg: true },
     ...DRY_RUN_FLAG,
     output: { alias: 'o', choices: ['name', 'json', 'yaml'], describe: 'Print the objects (json, yaml) or the name instead of the result line', requiresArg: true },
-    wait: { type: 'boolean', default: false, describe: 'Wait until every replica is ready again' },
-    timeout: { type: 'string', default: '5m', describe: 'How long --wait waits', requiresArg: true },
-    'history-max': { type: 'string', default: '10', describe: 'How many revisions to keep', requiresArg: true },
+    ...WRITE_FLAGS,
   },
   examples: [
     ['$0 rollback jupyter', 'Back to the revision before the current one'],
