@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
 import { ClusterError, duration, fromResponse, notJson } from './errors.ts';
 import { quote } from '../lib/text.ts';
-import { exchange, H2Connection, readAll, type Limits } from './transport.ts';
+import { continueToken, exchange, H2Connection, ManagedFieldsFilter, readAll, readBody, type Limits } from './transport.ts';
 import { FIELD_MANAGER, KINDS, kindOf, type Kind, type KubeObject, type Table } from './types.ts';
 
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -26,6 +26,21 @@ export interface RequestOptions {
 // The kinds and their API paths live with the other shapes; re-exported for the callers that took them from here.
 export { FIELD_MANAGER, KINDS, kindOf, type Kind } from './types.ts';
 
+/** A page read ahead: its answer, whether its reader has asked for it yet, and the page after it once known. */
+interface PageAhead {
+  table: Promise<Table>;
+  claimed: boolean;
+  next?: string;
+}
+
+function pageKey(path: string, query: RequestOptions['query']): string {
+  const entries = Object.entries(query ?? {}).filter(([, v]) => v !== undefined);
+  return `${path}?${entries
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&')}`;
+}
+
 export class Cluster {
   readonly namespace: string;
   readonly server: string;
@@ -40,6 +55,8 @@ export class Cluster {
   private client?: Promise<KubeConfig>;
   /** HTTPS without a proxy: every request on one HTTP/2 connection (HTTP/1.1 if the server will not). */
   private readonly h2?: H2Connection;
+  /** Pages of paged tables asked for before their reader asks (see table()), by path and query. */
+  private readonly pagesAhead = new Map<string, PageAhead>();
 
   private constructor(config: ClusterConfig) {
     this.config = config;
@@ -101,9 +118,61 @@ export class Cluster {
     return res;
   }
 
-  /** A list as the server prints it for kubectl (server-side printing), one request. */
+  /**
+   * A list as the server prints it for kubectl (server-side printing), one request. Its rows' objects
+   * come without their managedFields (most of the bytes, and read by no one from a list).
+   *
+   * A paged list (query.limit) is read ahead, one page at a time: a page names the next in its first
+   * bytes (metadata.continue), and that next page is asked for then, while this one is still arriving
+   * and being read, so the API server makes it meanwhile; the reader's call for it takes that answer.
+   */
   table(kind: Kind, namespace: string | undefined, query: RequestOptions['query']): Promise<Table> {
-    return this.request<Table>('GET', this.path(kind, namespace), { query, accept: TABLE });
+    const path = this.path(kind, namespace);
+    const ahead = this.pagesAhead.get(pageKey(path, query));
+    if (ahead) {
+      this.pagesAhead.delete(pageKey(path, query));
+      ahead.claimed = true;
+      if (ahead.next) this.readAhead(path, query, ahead.next);
+      return ahead.table;
+    }
+    return this.readTable(path, query, query?.limit !== undefined ? (next) => this.readAhead(path, query, next) : undefined);
+  }
+
+  /** Asks for the page after the one of `query` (named by `next`), unless it is asked for already. */
+  private readAhead(path: string, query: RequestOptions['query'], next: string): void {
+    const nextQuery = { ...query, continue: next };
+    const key = pageKey(path, nextQuery);
+    if (this.pagesAhead.has(key)) return;
+    const page: PageAhead = { claimed: false, table: Promise.resolve(undefined as unknown as Table) };
+    // Only the page its reader has asked for reads further ahead: at most one page waits unread.
+    page.table = this.readTable(path, nextQuery, (after) => {
+      page.next = after;
+      if (page.claimed) this.readAhead(path, nextQuery, after);
+    });
+    page.table.catch(() => undefined);
+    this.pagesAhead.set(key, page);
+  }
+
+  private async readTable(path: string, query: RequestOptions['query'], onNext?: (next: string) => void): Promise<Table> {
+    const res = await this.send('GET', path, { query, accept: TABLE }, false);
+    const code = res.statusCode ?? 0;
+    const ok = code >= 200 && code < 300;
+    const sniff =
+      onNext && ok
+        ? (head: string) => {
+            const next = continueToken(head);
+            if (next) onNext(next);
+            return next !== undefined;
+          }
+        : undefined;
+    const body = await readBody(res, this.server, this.limits.requestMs, sniff, ok ? new ManagedFieldsFilter() : undefined);
+    if (!ok) throw fromResponse(code, res.headers['content-type'], body.toString('utf8'), this.server);
+    if (body.length === 0) return undefined as unknown as Table;
+    try {
+      return JSON.parse(body.toString('utf8')) as Table;
+    } catch {
+      throw notJson(code, res.headers['content-type'], this.server);
+    }
   }
 
   /** Returns the object, or undefined if there is none. */
@@ -241,6 +310,7 @@ export class Cluster {
 
   /** Ends every request still running and lets the process exit (keep-alive sockets would hold it). */
   close(): void {
+    this.pagesAhead.clear();
     for (const abort of [...this.inFlight]) abort();
     this.h2?.close();
     this.agent.destroy();

@@ -47,15 +47,15 @@ export async function listServices(c: Kube, options: ListOptions): Promise<Servi
   const bare: TableQuery = ns !== undefined ? { labelSelector, includeObject: 'None' } : withObjects;
   const acc = new ServiceRows(ns);
   await Promise.all([
-    eachPage(c, KINDS.Deployment, ns, withObjects, (page) => acc.addDeployments(page)),
-    eachPage(c, KINDS.Service, ns, bare, (page) => acc.addServices(page)),
-    eachPage(c, KINDS.Pod, ns, bare, (page) => acc.addPods(page)),
+    eachPage(c, KINDS.Deployment, ns, withObjects, (page) => acc.addDeployments(page, true)),
+    eachPage(c, KINDS.Service, ns, bare, (page) => acc.addServices(page, true)),
+    eachPage(c, KINDS.Pod, ns, bare, (page) => acc.addPods(page, true)),
   ]);
   if (!acc.podsJoin()) {
     // A pod whose name does not say its service (not made by a Deployment of pachsvc's): read them
     // again with their labels.
     acc.clearPods();
-    await eachPage(c, KINDS.Pod, ns, withObjects, (page) => acc.addPods(page));
+    await eachPage(c, KINDS.Pod, ns, withObjects, (page) => acc.addPods(page, true));
   }
   // A Service without its Deployment (a half service) shows the Service's age: only then is it asked for.
   for (const s of acc.servicesWithoutCreation()) s.created = (await c.get(KINDS.Service, s.namespace, s.name).catch(() => undefined))?.metadata.creationTimestamp;
@@ -97,25 +97,26 @@ export function summarize(deployments: Table, services: Table, pods: Table, name
   return acc.summaries();
 }
 
-interface Row {
-  name: string;
-  namespace: string;
-  object?: KubeObject;
-  cell(column: string): unknown;
-}
-
-/** A page's rows, each cell found by its column's name. */
-function rowsOf(table: Table): Row[] {
+/**
+ * A table's rows, one by one. With `release` (a page read for this list alone), each row is let go once
+ * read, so the garbage collector need not keep the page for as long as its reading lasts.
+ */
+function* rowsOf(table: Table, release: boolean): Generator<{ name: string; object?: KubeObject; cell(column: string): unknown }> {
   const at = new Map<string, number>();
   table.columnDefinitions.forEach((c, i) => at.set(c.name, i));
-  return (table.rows ?? []).map((r) => {
+  const rows = table.rows ?? [];
+  let cells: unknown[] = [];
+  const cell = (column: string) => {
+    const i = at.get(column);
+    return i === undefined ? undefined : cells[i];
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (release) (rows as unknown[])[i] = undefined;
+    cells = r.cells;
     const meta = r.object?.metadata;
-    const cell = (column: string) => {
-      const i = at.get(column);
-      return i === undefined ? undefined : r.cells[i];
-    };
-    return { name: String(meta?.name ?? cell('Name') ?? ''), namespace: meta?.namespace ?? '', ...(r.object ? { object: r.object } : {}), cell };
-  });
+    yield { name: String(meta?.name ?? cell('Name') ?? ''), ...(r.object ? { object: r.object } : {}), cell };
+  }
 }
 
 /** A pod as its list row needs it, kept until every service's name is known (for the join by name). */
@@ -124,52 +125,69 @@ interface PodRow extends PodState {
   key?: string;
 }
 
+/** A service being summed up, with what only the summing needs. */
+interface Entry {
+  s: ServiceSummary;
+  /** Replicas the Deployment wants; undefined: no Deployment. */
+  replicas?: number;
+  deleting?: boolean;
+  hasService?: boolean;
+  /** The Service's row carried its creation time. */
+  serviceCreated?: boolean;
+}
+
 /** The summaries being built, page by page: a few strings per row, never the pages themselves. */
 class ServiceRows {
-  private readonly byKey = new Map<string, ServiceSummary>();
-  private readonly replicas = new Map<string, number>();
-  private readonly deleting = new Set<string>();
-  private readonly hasService = new Set<string>();
-  private readonly serviceCreated = new Set<string>();
+  private readonly byKey = new Map<string, Entry>();
   private pods: PodRow[] = [];
+  /** One copy of each namespace name, however many rows name it. */
+  private readonly namespaces = new Map<string, string>();
 
   /** `namespace`: the one namespace listed, for rows that carry no object. */
   constructor(private readonly namespace: string | undefined) {}
 
-  private keyOf(row: Row): { key: string; name: string; namespace: string } {
-    const namespace = row.object ? (row.object.metadata.namespace ?? '') : (this.namespace ?? '');
+  private ns(name: string): string {
+    let kept = this.namespaces.get(name);
+    if (kept === undefined) this.namespaces.set(name, (kept = name));
+    return kept;
+  }
+
+  private keyOf(row: { name: string; object?: KubeObject }): { key: string; name: string; namespace: string } {
+    const namespace = this.ns(row.object ? (row.object.metadata.namespace ?? '') : (this.namespace ?? ''));
     const name = row.object?.metadata.labels?.[NAME_LABEL] ?? row.name;
     return { key: `${namespace}/${name}`, name, namespace };
   }
 
-  private entry(row: Row): [string, ServiceSummary] {
+  private entry(row: { name: string; object?: KubeObject }): Entry {
     const { key, name, namespace } = this.keyOf(row);
-    let s = this.byKey.get(key);
-    if (!s) {
-      s = { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] };
-      this.byKey.set(key, s);
+    let e = this.byKey.get(key);
+    if (!e) {
+      e = { s: { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] } };
+      this.byKey.set(key, e);
     }
-    return [key, s];
+    return e;
   }
 
-  addDeployments(table: Table): void {
-    for (const row of rowsOf(table)) {
-      const [key, s] = this.entry(row);
+  addDeployments(table: Table, release = false): void {
+    for (const row of rowsOf(table, release)) {
+      const e = this.entry(row);
+      const s = e.s;
       const meta = row.object?.metadata;
       s.ready = String(row.cell('Ready') ?? '0/0');
-      this.replicas.set(key, Number(s.ready.split('/')[1] ?? 0));
+      e.replicas = Number(s.ready.split('/')[1] ?? 0);
       const image = String(row.cell('Images') ?? '').split(',')[0];
       if (image) s.image = image;
       s.inputs = recordedInputs(meta?.annotations);
       if (meta?.creationTimestamp) s.created = meta.creationTimestamp;
-      if (meta?.deletionTimestamp) this.deleting.add(key);
+      if (meta?.deletionTimestamp) e.deleting = true;
     }
   }
 
-  addServices(table: Table): void {
-    for (const row of rowsOf(table)) {
-      const [key, s] = this.entry(row);
-      this.hasService.add(key);
+  addServices(table: Table, release = false): void {
+    for (const row of rowsOf(table, release)) {
+      const e = this.entry(row);
+      const s = e.s;
+      e.hasService = true;
       s.type = String(row.cell('Type') ?? '');
       const clusterIP = cell(row.cell('Cluster-IP'));
       if (clusterIP) s.clusterIP = clusterIP;
@@ -177,20 +195,21 @@ class ServiceRows {
       if (externalIP) s.externalIP = externalIP;
       s.ports = portsPhrase(String(row.cell('Port(s)') ?? ''), s.type);
       const created = row.object?.metadata.creationTimestamp;
-      if (created) this.serviceCreated.add(key);
+      if (created) e.serviceCreated = true;
       s.created ??= created;
     }
   }
 
-  addPods(table: Table): void {
-    for (const row of rowsOf(table)) {
+  addPods(table: Table, release = false): void {
+    for (const row of rowsOf(table, release)) {
+      const node = cell(row.cell('Node'));
       this.pods.push({
         ...(row.object ? { key: this.keyOf(row).key } : {}),
         name: String(row.cell('Name') ?? row.name),
         status: String(row.cell('Status') ?? ''),
         ready: String(row.cell('Ready') ?? '0/0'),
         restarts: String(row.cell('Restarts') ?? '0'),
-        ...(cell(row.cell('Node')) ? { node: cell(row.cell('Node'))! } : {}),
+        ...(node ? { node } : {}),
       });
     }
   }
@@ -207,11 +226,11 @@ class ServiceRows {
 
   /** Services whose row carried no creation time and that have no Deployment to take it from. */
   servicesWithoutCreation(): ServiceSummary[] {
-    return [...this.byKey].filter(([k, s]) => this.hasService.has(k) && !this.serviceCreated.has(k) && s.created === undefined).map(([, s]) => s);
+    return [...this.byKey.values()].filter((e) => e.hasService && !e.serviceCreated && e.s.created === undefined).map((e) => e.s);
   }
 
   private names(): Set<string> {
-    return new Set([...this.byKey.values()].map((s) => s.name));
+    return new Set([...this.byKey.values()].map((e) => e.s.name));
   }
 
   summaries(): ServiceSummary[] {
@@ -221,18 +240,20 @@ class ServiceRows {
       if (key === undefined) continue;
       const { key: _k, ...pod } = p;
       void _k;
-      let s = this.byKey.get(key);
-      if (!s) {
+      let e = this.byKey.get(key);
+      if (!e) {
         const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-        s = { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] };
-        this.byKey.set(key, s);
+        e = { s: { name, namespace, inputs: [], ready: '0/0', status: '', pods: [] } };
+        this.byKey.set(key, e);
       }
-      s.pods.push(pod);
+      e.s.pods.push(pod);
     }
-    const out = [...this.byKey.entries()].map(([k, s]) => {
-      if (!this.replicas.has(k)) s.status = 'Incomplete (no Deployment)';
+    this.pods = [];
+    const out = [...this.byKey.values()].map((e) => {
+      const s = e.s;
+      if (e.replicas === undefined) s.status = 'Incomplete (no Deployment)';
       else if (s.type === undefined) s.status = 'Incomplete (no Service)';
-      else s.status = serviceStatus(s.pods, this.replicas.get(k) ?? 0, this.deleting.has(k));
+      else s.status = serviceStatus(s.pods, e.replicas, e.deleting === true);
       return s;
     });
     // Names are DNS labels: plain comparison sorts them as kubectl does, and much faster than localeCompare.

@@ -17,7 +17,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ClusterError, fromNetwork, hostOf, httpOnHttps, KubectlError, timedOut, type Phase, type TimeLimit } from './errors.ts';
+import { ClusterError, fromNetwork, hostOf, httpOnHttps, KubectlError, notJson, timedOut, type Phase, type TimeLimit } from './errors.ts';
 
 export interface Limits {
   /** --request-timeout: the whole exchange, streams included. 0: none. */
@@ -389,11 +389,183 @@ export function speaksHttp(url: URL, ms: number): Promise<boolean> {
 }
 
 /** The whole answer as text; a limit that runs out (or a cut connection) rejects with a ClusterError. */
-export function readAll(res: http.IncomingMessage, server: string, requestMs = 0): Promise<string> {
+export async function readAll(res: http.IncomingMessage, server: string, requestMs = 0): Promise<string> {
+  return (await readBody(res, server, requestMs)).toString('utf8');
+}
+
+/**
+ * The whole answer as bytes. `head`, if given, is shown the answer's first bytes (as latin1 text) as they
+ * come, until it returns true (it has seen what it looks for) or 16 kB have come.
+ */
+export function readBody(res: http.IncomingMessage, server: string, requestMs = 0, head?: (text: string) => boolean, filter?: ManagedFieldsFilter): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    let seen = '';
+    let looking = head !== undefined;
+    res.on('data', (c: Buffer) => {
+      if (looking) {
+        seen += c.toString('latin1', 0, Math.min(c.length, 16_384 - seen.length));
+        looking = !head!(seen) && seen.length < 16_384;
+      }
+      if (filter) filter.write(c);
+      else {
+        chunks.push(c);
+        size += c.length;
+      }
+    });
+    res.on('end', () => {
+      if (filter) {
+        const kept = filter.end();
+        if (kept) return resolve(kept);
+        return reject(notJson(res.statusCode ?? 0, res.headers['content-type'], server));
+      }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     res.on('error', (err) => reject(err instanceof ClusterError ? err : fromNetwork(err, server, requestMs)));
   });
+}
+
+/**
+ * The `continue` token a page of a list names in its first bytes (`{"kind":"Table",…,"metadata":
+ * {"resourceVersion":"…","continue":"…"},"columnDefinitions":…`): a string when found, null when the
+ * list's metadata has gone by without one (the last page), undefined when it has not come yet.
+ */
+export function continueToken(head: string): string | null | undefined {
+  const end = head.search(/"(?:columnDefinitions|rows|items)":/);
+  const meta = end < 0 ? head : head.slice(0, end);
+  const m = /^\{(?:"(?:kind|apiVersion)":"[^"]*",)*"metadata":\{[^{}]*?"continue":"((?:[^"\\]|\\.)*)"/.exec(meta);
+  if (m) {
+    try {
+      return JSON.parse(`"${m[1]}"`) as string;
+    } catch {
+      return null;
+    }
+  }
+  return end < 0 ? undefined : null;
+}
+
+const MANAGED_FIELDS = Buffer.from('"managedFields":');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Takes every `"managedFields":[…]` member (and its comma) out of JSON text as it arrives, chunk by
+ * chunk: the field-ownership records that make up most of an object's metadata, which nothing reads
+ * from a list. Only the rest is kept (a page of Deployments: 2.5 MB in, 0.6 MB kept), so a big answer
+ * never sits whole in memory. The text is compact JSON (the API server's): a key's opening quote
+ * follows `{` or `,`, and a quote inside a string follows a backslash, so the key is found by search;
+ * only the skipped array is read byte by byte (for its strings and nesting). Text it cannot follow is
+ * kept as it came.
+ */
+export class ManagedFieldsFilter {
+  private out = Buffer.allocUnsafe(1 << 16);
+  private size = 0;
+  /** The last bytes of the previous chunk, when they may begin the key. */
+  private carry: Buffer | undefined;
+  /** Inside the skipped array: its depth, and whether in a string (after a backslash). */
+  private skipping = false;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** The member was an object's first: its following comma goes instead of its preceding one. */
+  private dropComma = false;
+
+  write(chunk: Buffer): void {
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
+    let i = 0;
+    while (i < data.length) {
+      if (this.skipping) {
+        i = this.skip(data, i);
+        continue;
+      }
+      if (this.dropComma) {
+        this.dropComma = false;
+        if (data[i] === COMMA) i++;
+        continue;
+      }
+      const at = data.indexOf(MANAGED_FIELDS, i);
+      if (at < 0) {
+        // Keep back what may be the key's beginning, cut by the chunk's end.
+        const keep = Math.max(i, data.length - MANAGED_FIELDS.length);
+        this.emit(data, i, keep);
+        this.carry = Buffer.from(data.subarray(keep));
+        return;
+      }
+      if (at + MANAGED_FIELDS.length >= data.length) {
+        // The key, but not yet the byte after it.
+        this.emit(data, i, at);
+        this.carry = Buffer.from(data.subarray(at));
+        return;
+      }
+      const before = at > 0 ? data[at - 1] : this.size > 0 ? this.out[this.size - 1] : undefined;
+      const isKey = (before === COMMA || before === OPEN_BRACE) && data[at + MANAGED_FIELDS.length] === OPEN_BRACKET;
+      if (!isKey) {
+        this.emit(data, i, at + 1);
+        i = at + 1;
+        continue;
+      }
+      this.emit(data, i, at);
+      if (before === COMMA) this.size--;
+      else this.dropComma = true;
+      this.skipping = true;
+      this.depth = 0;
+      this.inString = false;
+      this.escaped = false;
+      i = at + MANAGED_FIELDS.length;
+    }
+  }
+
+  /** Everything kept, once the answer is complete (or undefined if it ended inside a skipped member). */
+  end(): Buffer | undefined {
+    if (this.skipping) return undefined;
+    if (this.carry) this.emit(this.carry, 0, this.carry.length);
+    return this.out.subarray(0, this.size);
+  }
+
+  /** Reads the skipped array from i; returns where reading goes on. */
+  private skip(b: Buffer, from: number): number {
+    for (let i = from; i < b.length; i++) {
+      const c = b[i]!;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) this.inString = false;
+      } else if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACKET || c === OPEN_BRACE) this.depth++;
+      else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+        this.depth--;
+        if (this.depth === 0) {
+          this.skipping = false;
+          return i + 1;
+        }
+      }
+    }
+    return b.length;
+  }
+
+  private emit(b: Buffer, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    if (this.size + n > this.out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.size + n));
+      this.out.copy(bigger, 0, 0, this.size);
+      this.out = bigger;
+    }
+    b.copy(this.out, this.size, from, to);
+    this.size += n;
+  }
+}
+
+/** The JSON text with every `"managedFields":[…]` member taken out (ManagedFieldsFilter, at once). */
+export function withoutManagedFields(body: Buffer): Buffer {
+  const f = new ManagedFieldsFilter();
+  f.write(body);
+  return f.end() ?? body;
 }
