@@ -38,6 +38,7 @@ if (opts.big) groups.add('big');
 const NODE = process.execPath;
 const W = 'bench-w'; // the service the write rows create, change and delete
 const NS = { write: 'pachsvc-bench-w', writeKubectl: 'pachsvc-bench-wk', list10: 'pachsvc-bench-10', big: 'pachsvc-bench-big' };
+const bigNamespace = (n) => (n === opts['big-services'] ? NS.big : `${NS.big}-${n}`);
 const TARGETS = {
   version: { ratio: 1.1 },
   startup: { ratio: 1.3 },
@@ -68,7 +69,8 @@ try {
     notes.push(`cluster: kube-apiserver ${cluster.server} at ${cluster.kube.server}${cluster.own ? ` (started for this run in ${secs(cluster.own.upMs)})` : ''}; kubectl ${cluster.kubectlVersion}`);
     if (groups.has('write')) await writes(pachsvc, env);
     if (groups.has('list')) await lists(pachsvc, env, NS.list10, [10], TARGETS.list10, opts.runs);
-    if (groups.has('big')) await lists(pachsvc, env, NS.big, [1000, opts['big-services']], TARGETS.big, opts['big-runs']);
+    // Each size in a namespace of its own, so that a kept cluster keeps both for the next run.
+    if (groups.has('big')) for (const n of [1000, opts['big-services']]) await lists(pachsvc, env, bigNamespace(n), [n], TARGETS.big, opts['big-runs']);
   }
   print(loadStart, Date.now() - started);
 } catch (err) {
@@ -142,7 +144,7 @@ async function lists(pachsvc, env, ns, counts, target, runs) {
     const setup = await ensureServices({ kube, pachsvc: build.pachsvc, ns, count });
     notes.push(
       `list of ${count}: setup ${secs(Date.now() - t)} (${setup.nodes} fake nodes added in ${secs(setup.ms.nodes)}, ${setup.created} services created in ${secs(setup.ms.create)}, ` +
-        `${setup.ready}/${count} Deployments ready after ${secs(setup.ms.ready)} more)`,
+        `${setup.ready}/${count} Deployments ready${setup.running !== undefined ? ` and ${setup.running} pods running` : ''} after ${secs(setup.ms.ready)} more)`,
     );
     const row = `list (${count.toLocaleString('en')} services)`;
     log(`${row}: ${opts.warmup} warm-up + ${runs} timed + 3 memory + 1 counting rounds`);
@@ -247,7 +249,7 @@ async function cleanup() {
     try {
       if (!cluster.own || !opts.keep) {
         if (!cluster.own) {
-          for (const ns of [NS.write, NS.writeKubectl, NS.list10, ...(opts.keep ? [] : [NS.big])]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
+          for (const ns of [NS.write, NS.writeKubectl, NS.list10, ...(opts.keep ? [] : [bigNamespace(1000), bigNamespace(opts['big-services'])])]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
           if (!opts.keep) await cluster.kube.request('DELETE', `/api/v1/nodes?labelSelector=${encodeURIComponent(`${BENCH_NODE_LABEL}=true`)}`).catch(() => undefined);
         }
       }
