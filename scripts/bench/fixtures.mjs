@@ -146,8 +146,7 @@ export async function addFakeNodes(kube, pods) {
   if (!fake) return { added: 0, names: [], note: 'no kwok fake node (annotation kwok.x-k8s.io/node=fake) to copy: no nodes added' };
   const podsOf = (n) => Number(n.status?.allocatable?.pods ?? 110);
   const capacity = nodes.filter((n) => !n.spec?.unschedulable).reduce((sum, n) => sum + podsOf(n), 0);
-  const running = (await kube.must('GET', '/api/v1/pods?limit=500')).body;
-  const used = running.items.length + (running.metadata?.remainingItemCount ?? 0);
+  const used = await countPods(kube);
   const need = pods + used + Math.ceil(pods * 0.05) - capacity;
   const per = podsOf(fake);
   const count = need > 0 ? Math.ceil(need / per) : 0;
@@ -156,6 +155,18 @@ export async function addFakeNodes(kube, pods) {
   for (let k = 1; names.length < count; k++) if (!existing.has(`kwok-bench-${k}`)) names.push(`kwok-bench-${k}`);
   await inParallel(names, 8, (name) => kube.must('POST', '/api/v1/nodes', { body: copyNode(fake, name) }));
   return { added: count, names, note: `copied ${fake.metadata.name} (${per} pods each)` };
+}
+
+/** Every pod in the cluster, counted page by page (a list's remainingItemCount is not always given). */
+async function countPods(kube) {
+  let n = 0;
+  let cont = '';
+  do {
+    const table = (await kube.must('GET', `/api/v1/pods?includeObject=None&limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).body;
+    n += (table.rows ?? []).length;
+    cont = table.metadata?.continue ?? '';
+  } while (cont);
+  return n;
 }
 
 function copyNode(node, name) {
