@@ -146,7 +146,8 @@ export async function addFakeNodes(kube, pods) {
   if (!fake) return { added: 0, names: [], note: 'no kwok fake node (annotation kwok.x-k8s.io/node=fake) to copy: no nodes added' };
   const podsOf = (n) => Number(n.status?.allocatable?.pods ?? 110);
   const capacity = nodes.filter((n) => !n.spec?.unschedulable).reduce((sum, n) => sum + podsOf(n), 0);
-  const used = await countPods(kube);
+  // Pods there are, or will be (a Deployment's pods may not be made yet): one replica each.
+  const used = Math.max(await countRows(kube, '/api/v1/pods'), await countRows(kube, '/apis/apps/v1/deployments'));
   const need = pods + used + Math.ceil(pods * 0.05) - capacity;
   const per = podsOf(fake);
   const count = need > 0 ? Math.ceil(need / per) : 0;
@@ -157,12 +158,12 @@ export async function addFakeNodes(kube, pods) {
   return { added: count, names, note: `copied ${fake.metadata.name} (${per} pods each)` };
 }
 
-/** Every pod in the cluster, counted page by page (a list's remainingItemCount is not always given). */
-async function countPods(kube) {
+/** Every object of a collection in the cluster, counted page by page (remainingItemCount is not always given). */
+async function countRows(kube, collection) {
   let n = 0;
   let cont = '';
   do {
-    const table = (await kube.must('GET', `/api/v1/pods?includeObject=None&limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).body;
+    const table = (await kube.must('GET', `${collection}?includeObject=None&limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).body;
     n += (table.rows ?? []).length;
     cont = table.metadata?.continue ?? '';
   } while (cont);
