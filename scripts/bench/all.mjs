@@ -247,11 +247,12 @@ async function cleanup() {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     if (!cluster) return;
     try {
-      if (!cluster.own || !opts.keep) {
-        if (!cluster.own) {
-          for (const ns of [NS.write, NS.writeKubectl, NS.list10, ...(opts.keep ? [] : [bigNamespace(1000), bigNamespace(opts['big-services'])])]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
-          if (!opts.keep) await cluster.kube.request('DELETE', `/api/v1/nodes?labelSelector=${encodeURIComponent(`${BENCH_NODE_LABEL}=true`)}`).catch(() => undefined);
-        }
+      // A cluster this run started is stopped whole (unless --keep); in any other, what the run made goes.
+      const stopping = cluster.own && !cluster.own.kept && !opts.keep;
+      if (!stopping) {
+        const big = opts.keep || !groups.has('big') ? [] : [bigNamespace(1000), bigNamespace(opts['big-services'])];
+        for (const ns of [NS.write, NS.writeKubectl, NS.list10, ...big]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
+        if (!opts.keep && !cluster.own) await cluster.kube.request('DELETE', `/api/v1/nodes?labelSelector=${encodeURIComponent(`${BENCH_NODE_LABEL}=true`)}`).catch(() => undefined);
       }
     } finally {
       cluster.stop();

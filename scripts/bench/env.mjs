@@ -68,8 +68,10 @@ export async function openCluster({ keep = false } = {}) {
   } else {
     const stateDir = join(root, '.bench/cluster');
     env.PACHSVC_CLUSTER_DIR = stateDir;
-    own = { stateDir };
-    log(`KUBECONFIG is not set: starting the local control plane in ${stateDir} (stopped at the end${keep ? ' unless --keep' : ''})`);
+    // One an earlier run kept (--keep) is used and left as it was found.
+    const kept = clusterRunning(stateDir);
+    own = { stateDir, kept };
+    log(kept ? `KUBECONFIG is not set: using the local control plane an earlier run kept in ${stateDir} (left running)` : `KUBECONFIG is not set: starting the local control plane in ${stateDir} (stopped at the end${keep ? ' unless --keep' : ''})`);
     const started = Date.now();
     const code = await new Promise((resolve) => {
       const p = spawn('bash', [join(root, 'test/cluster/up.sh')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -93,7 +95,7 @@ export async function openCluster({ keep = false } = {}) {
   const stop = () => {
     kube.close();
     if (!own) return;
-    if (keep) {
+    if (keep || own.kept) {
       log(`--keep: the control plane stays up (KUBECONFIG=${env.KUBECONFIG}; stop it with PACHSVC_CLUSTER_DIR=${own.stateDir} bash test/cluster/down.sh)`);
       return;
     }
@@ -101,6 +103,15 @@ export async function openCluster({ keep = false } = {}) {
     spawnSync('bash', [join(root, 'test/cluster/down.sh')], { cwd: root, env, stdio: ['ignore', 2, 2] });
   };
   return { env, kubectl, kubectlVersion, kube, server, own, stop, discoveryCache: discoveryCacheDir(env, kube.server) };
+}
+
+/** Whether the local control plane in stateDir is up (its kube-apiserver's process is there). */
+function clusterRunning(stateDir) {
+  try {
+    return alive(Number(readFileSync(join(stateDir, 'pids/kube-apiserver.pid'), 'utf8').trim()));
+  } catch {
+    return false;
+  }
 }
 
 export function findKubectl(env) {
