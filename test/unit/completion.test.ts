@@ -5,7 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextNames } from '../../src/cluster/config.ts';
@@ -203,6 +203,23 @@ describe('the bash script', () => {
     assert.deepEqual(bashComplete(['pachsvc', 'inspect', 'jupyter-'], 2, stub), ['jupyter-lab']);
     assert.deepEqual(bashComplete(['pachsvc', 'logs', '-n', 'team-a', 'po'], 4, stub), ['postgres']);
     assert.deepEqual(readFileSync(calls, 'utf8').split('\n').filter(Boolean), ['__complete|2|--|pachsvc|inspect|jupyter-|', '__complete|4|--|pachsvc|logs|-n|team-a|po|']);
+  });
+
+  test('a candidate is offered as it is: $(…) and `…` in a name are never run', async () => {
+    writeFileSync(join(temp, 'pachsvc.bash'), (await runIn(['completion', 'bash'])).stdout);
+    // A kubeconfig context (or anything else a candidate comes from) named to run a command.
+    const pwned = join(temp, 'PWNED');
+    const ticked = join(temp, 'TICKED');
+    const names = [`prod$(touch ${pwned})`, `prod\`touch ${ticked}\``, 'prod *', 'staging'];
+    const stub = join(temp, 'hostile-stub');
+    writeFileSync(stub, `#!/usr/bin/env bash\nprintf '%s\\n' ${names.map((n) => `'${n}'`).join(' ')}\n`);
+    chmodSync(stub, 0o755);
+    assert.deepEqual(bashComplete(['pachsvc', 'list', '--context', 'pro'], 3, stub), names.slice(0, 3));
+    assert.ok(!existsSync(pwned), 'the $(…) in a candidate ran');
+    assert.ok(!existsSync(ticked), 'the `…` in a candidate ran');
+    // The word typed is a prefix, not a pattern.
+    assert.deepEqual(bashComplete(['pachsvc', 'list', '--context', 'prod *'], 3, stub), ['prod *']);
+    assert.deepEqual(bashComplete(['pachsvc', 'list', '--context', '*'], 3, stub), []);
   });
 
   test('with pachsvc itself answering (the built one)', async () => {

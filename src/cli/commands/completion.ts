@@ -10,12 +10,19 @@ import { GLOBAL_FLAGS } from '../flags/global.ts';
 import { UsageError } from '../output/errors.ts';
 import { writeLine } from '../output/iostreams.ts';
 
-// The words go after `--`, so that the flags among them reach __complete as words, not as its flags.
+// The words go after `--`, so that the flags among them reach __complete as words, not as its flags. The
+// candidates (names from the cluster and the kubeconfig among them) are taken literally, one a line:
+// compgen -W would expand `…` and $(…) in them, running what a context or service name holds. The
+// prefix test quotes the word typed, so it is no pattern either (bash 3.2 has all of this).
 const BASH = `# pachsvc completion for bash: source <(pachsvc completion bash)
 _pachsvc_complete() {
-  local IFS=$'\\n'
   local prog="\${PACHSVC_COMPLETE_PROG:-\${COMP_WORDS[0]}}"
-  COMPREPLY=( $(compgen -W "$("$prog" __complete "\${COMP_CWORD}" -- "\${COMP_WORDS[@]}" 2>/dev/null)" -- "\${COMP_WORDS[COMP_CWORD]}") )
+  local cur="\${COMP_WORDS[COMP_CWORD]}"
+  local line
+  COMPREPLY=()
+  while IFS= read -r line; do
+    if [[ "$line" == "$cur"* ]]; then COMPREPLY+=("$line"); fi
+  done < <("$prog" __complete "\${COMP_CWORD}" -- "\${COMP_WORDS[@]}" 2>/dev/null)
 }
 complete -o default -F _pachsvc_complete pachsvc
 `;
