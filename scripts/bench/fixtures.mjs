@@ -128,10 +128,23 @@ async function createService(kube, ns, service) {
   try {
     await kube.must('POST', `/api/v1/namespaces/${ns}/services`, { body: service }, [409]);
   } catch (err) {
+    if (/range is full/i.test(String(err.message))) {
+      // Every NodePort is taken (several big namespaces in one cluster): a ClusterIP Service then.
+      service.spec.type = 'ClusterIP';
+      for (const p of service.spec.ports) delete p.nodePort;
+      await kube.must('POST', `/api/v1/namespaces/${ns}/services`, { body: service }, [409]);
+      return;
+    }
     // A NodePort someone else holds (a shared cluster): let the API server pick one.
     if (err.status !== 422 || !/port.*allocated/i.test(String(err.message))) throw err;
     delete service.spec.ports[0].nodePort;
-    await kube.must('POST', `/api/v1/namespaces/${ns}/services`, { body: service }, [409]);
+    try {
+      await kube.must('POST', `/api/v1/namespaces/${ns}/services`, { body: service }, [409]);
+    } catch (again) {
+      if (!/range is full/i.test(String(again.message))) throw again;
+      service.spec.type = 'ClusterIP';
+      await kube.must('POST', `/api/v1/namespaces/${ns}/services`, { body: service }, [409]);
+    }
   }
 }
 
