@@ -1,6 +1,8 @@
 // Before deploying: pin every input that names a branch to the commit it points to now (unless it
 // follows its branch, or --no-pin). What cannot be pinned is deployed unpinned, with one warning.
+import type { Kube } from '../cluster/kube.ts';
 import type { PinTarget } from '../pachyderm/resolve.ts';
+import type { RenderOptions } from '../render/index.ts';
 import type { ServiceSpec } from '../spec/model.ts';
 import { formatRef, isPinned } from '../spec/ref.ts';
 import type { Factory } from './factory.ts';
@@ -33,4 +35,16 @@ export async function pinInputs(service: ServiceSpec, options: PinOptions, f: Fa
     warn(f.io, `could not pin ${names} to a commit (${why}); deploying unpinned: each pod checks out what the reference names when it starts (--no-pin skips this step)`);
   }
   return pins;
+}
+
+/**
+ * How pinning gets the Pachyderm token from --pachyderm-auth-secret: read from the cluster once per
+ * command, and only when pachd is asked over HTTP (the only way pinning sends it).
+ */
+export function tokenReader(kube: Kube, options: RenderOptions): (() => Promise<string | undefined>) | undefined {
+  const secret = options.authSecret;
+  if (!secret || !/^https?:\/\//.test(options.pachdAddress)) return undefined;
+  let token: Promise<string | undefined> | undefined;
+  return () =>
+    (token ??= import('../cluster/secrets.ts').then(({ readSecretKey }) => readSecretKey(kube, kube.namespace, secret.name, secret.key)));
 }

@@ -251,3 +251,31 @@ export function renderLoaded(loaded: Loaded, options: RenderOptions, io?: IOStre
   if (io) printDiagnostics(io, warnings);
   return { objects: rendered.objects, warnings };
 }
+
+/**
+ * Renders every service (each with the options `optionsFor` gives it: pins, namespace), all of them before
+ * anything is done with any: a spec error that only rendering finds, in any of them, stops the command,
+ * with every such error of every spec. Warnings are printed when `io` is given, and returned.
+ */
+export async function renderAll(
+  services: Loaded[],
+  optionsFor: (loaded: Loaded) => Promise<RenderOptions>,
+  io?: IOStreams,
+): Promise<{ objects: KubeObject[][]; warnings: Diagnostic[] }> {
+  const results = await Promise.all(
+    services.map(async (loaded) => {
+      const options = await optionsFor(loaded);
+      try {
+        return renderLoaded(loaded, options);
+      } catch (err) {
+        if (err instanceof SpecError) return { objects: [], warnings: [], problems: err.diagnostics };
+        throw err;
+      }
+    }),
+  );
+  const warnings = sortDiagnostics(results.flatMap((r) => r.warnings));
+  const problems = results.flatMap((r) => ('problems' in r ? r.problems : []));
+  if (problems.length > 0) throw new SpecError([...warnings, ...problems]);
+  if (io) printDiagnostics(io, warnings);
+  return { objects: results.map((r) => r.objects), warnings };
+}

@@ -24,6 +24,13 @@ export interface Revision {
 
 const CAUSE = 'pachsvc.io/cause';
 
+function isServiceObject(o: unknown, name: string): boolean {
+  if (o === null || typeof o !== 'object') return false;
+  const obj = o as Partial<KubeObject>;
+  const kindOk = (obj.kind === 'Deployment' && obj.apiVersion === 'apps/v1') || (obj.kind === 'Service' && obj.apiVersion === 'v1');
+  return kindOk && obj.metadata?.name === name;
+}
+
 /** Records revision n of a service: the objects written, owned by its Deployment. */
 export async function recordRevision(
   c: Kube,
@@ -61,7 +68,9 @@ export async function listRevisions(c: Kube, namespace: string, name: string): P
     let objects: KubeObject[] = [];
     try {
       const parsed = JSON.parse(String((cm.data as Record<string, string> | undefined)?.objects ?? '[]'));
-      if (Array.isArray(parsed)) objects = parsed.filter((o): o is KubeObject => o !== null && typeof o === 'object' && typeof o.kind === 'string' && o.metadata);
+      // Only what pachsvc records: the service's Deployment and Service (a record is a ConfigMap, which
+      // others may edit; nothing else in it is ever read).
+      if (Array.isArray(parsed)) objects = parsed.filter((o): o is KubeObject => isServiceObject(o, name));
     } catch {
       continue;
     }

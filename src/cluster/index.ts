@@ -9,7 +9,7 @@ export { describeService, summaryOf, integrityProblem, loadBalancerAddresses, ev
 export { streamLogs, servedCommits, logTail, type ServedCommit, type LogOptions } from './logs.ts';
 export { readSecretKey } from './secrets.ts';
 export { writeService, deleteService, readLive, sameContent, type Outcome, type WriteRequest, type WriteResult } from './write.ts';
-export { decideWrite, decideDelete, type Live, type WriteVerb } from './rules.ts';
+export { decideWrite, decideDelete, currentRevision, type Live, type WriteVerb } from './rules.ts';
 export { waitReady, waitDeleted, isReady, DeletedWhileWaiting } from './wait.ts';
 export { age, humanDuration, serviceStatus, podPhrase, podState, whyNotReady, type PodState } from './status.ts';
 export type { RecordedInput as InputSummary } from '../contract.ts';

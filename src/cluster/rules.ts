@@ -3,7 +3,7 @@
 // service to exist; apply creates or updates; delete takes all of a service's objects or none.
 // Pure: each decision either names the action or throws a ClusterError with a reason (never told apart
 // by its message).
-import { isManaged, MANAGED_BY, MANAGER } from '../contract.ts';
+import { isManaged, MANAGED_BY, MANAGER, revisionOf } from '../contract.ts';
 import { ClusterError, KubectlError } from './errors.ts';
 import type { KubeObject } from './types.ts';
 
@@ -16,6 +16,11 @@ export interface Live {
 }
 
 export type WriteAction = 'create' | 'update';
+
+/** The revision the service is at: the newer of its two objects' (one may be missing, or behind). */
+export function currentRevision(live: Live): number {
+  return Math.max(revisionOf(live.deployment), revisionOf(live.service));
+}
 
 export function liveObjects(live: Live): KubeObject[] {
   return [live.deployment, live.service].filter((o): o is KubeObject => o !== undefined);

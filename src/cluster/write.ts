@@ -10,7 +10,8 @@
 import { ANNOTATIONS, revisionOf, revisionRecordName } from '../contract.ts';
 import { ClusterError } from './errors.ts';
 import type { Kube } from './kube.ts';
-import { alreadyExists, decideDelete, decideWrite, liveObjects, notFound, notManagedError, type Live, type WriteVerb } from './rules.ts';
+import { alreadyExists, currentRevision, decideDelete, decideWrite, liveObjects, notFound, notManagedError, type Live, type WriteVerb } from './rules.ts';
+import { jsonPatch } from '../render/patch.ts';
 import { FIELD_MANAGER, KINDS, kindOf, type KubeObject } from './types.ts';
 import { isManaged } from '../contract.ts';
 import { DEFAULT_HISTORY_MAX, deleteRevisions, listRevisions, pruneRevisions, recordRevision, type Revision } from './history.ts';
@@ -32,6 +33,11 @@ export interface WriteRequest {
   historyMax?: number;
   /** Also remove the fields other managers added to the objects (kubectl set env, labels, …). */
   takeOwnership?: boolean;
+  /**
+   * Write only over this revision (edit: the one the user started editing): if the service is at another
+   * one when the write is made, it fails with Conflict instead of overwriting what someone else wrote.
+   */
+  expectRevision?: number;
 }
 
 export interface WriteResult {
@@ -57,25 +63,25 @@ export async function readLive(c: Kube, namespace: string, name: string): Promis
 }
 
 export async function writeService(c: Kube, req: WriteRequest): Promise<WriteResult> {
-  // What --take-ownership removed, over every attempt: an attempt that removed fields and then met
-  // another writer (the Deployment controller's status update, often) starts again without them.
-  const taken: { object: string; fields: ForeignField[] }[] = [];
   for (let attempt = 1; ; attempt++) {
     const live = await readLive(c, req.namespace, req.name);
     const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
+    if (req.expectRevision !== undefined && currentRevision(live) !== req.expectRevision) {
+      throw new ClusterError(
+        'Conflict',
+        `service "${req.name}" was changed by someone else meanwhile (revision ${req.expectRevision} is now ${currentRevision(live)}): nothing was written`,
+        409,
+      );
+    }
     try {
-      const removing = action === 'update' && req.takeOwnership === true && !req.dryRun;
-      if (removing) remember(taken, foreignOf(liveObjects(live)));
-      const reclaimed = removing ? await reclaim(c, req, live) : live;
-      const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, reclaimed);
+      const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, live);
       const wrote = result.outcome !== 'unchanged';
-      if (!wrote && taken.length > 0) result.outcome = 'configured';
-      // What others set: removed, or what is still there after the write (a Service port someone changed
-      // is repaired by the write, not left).
-      const foreign = removing ? taken.map((x) => ({ ...x, removed: true })) : foreignOf(result.objects).map((x) => ({ ...x, removed: false }));
+      // What others set: removed (--take-ownership), or what is still there after the write (a Service port
+      // someone changed is repaired by the write, not left).
+      const foreign = result.removed.length > 0 ? result.removed.map((x) => ({ ...x, removed: true })) : foreignOf(result.objects).map((x) => ({ ...x, removed: false }));
       // A created service's hand-over to the apply manager and its revision record are independent: at once.
       const [, warnings] = await Promise.all([action === 'create' ? adoptAll(c, req, result) : undefined, req.dryRun || !wrote ? [] : record(c, req, result)]);
-      return { ...result, before: action === 'create' ? {} : live, warnings, foreign };
+      return { outcome: result.outcome, objects: result.objects, revision: result.revision, before: action === 'create' ? {} : live, warnings, foreign };
     } catch (err) {
       if (!(err instanceof Retry) || attempt >= MAX_ATTEMPTS) {
         if (err instanceof Retry) {
@@ -88,34 +94,32 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
   }
 }
 
+/** What one attempt wrote (or, in a dry run, would write). */
+interface Written {
+  outcome: Outcome;
+  objects: KubeObject[];
+  revision: number;
+  /** Fields of others it removed (--take-ownership), by object. */
+  removed: { object: string; fields: ForeignField[] }[];
+}
+
 function foreignOf(objects: KubeObject[]): { object: string; fields: ForeignField[] }[] {
-  return objects
-    .map((o) => ({ object: `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`, fields: foreignFields(o) }))
-    .filter((x) => x.fields.length > 0);
+  return objects.map((o) => ({ object: objectName(o), fields: foreignFields(o) })).filter((x) => x.fields.length > 0);
 }
 
-function remember(taken: { object: string; fields: ForeignField[] }[], found: { object: string; fields: ForeignField[] }[]): void {
-  for (const x of found) {
-    const t = taken.find((y) => y.object === x.object) ?? taken[taken.push({ object: x.object, fields: [] }) - 1]!;
-    for (const f of x.fields) if (!t.fields.some((y) => y.path === f.path)) t.fields.push(f);
-  }
+/**
+ * What --take-ownership removes from an object: the fields others added, but for Service ports someone
+ * changed, which the write replaces whole (portsNeedRepair; removing them first would leave a Service
+ * without ports, which the API server refuses).
+ */
+function toReclaim(req: WriteRequest, was: KubeObject): ForeignField[] {
+  const rendered = req.objects.find((o) => o.kind === was.kind);
+  const repaired = rendered !== undefined && portsNeedRepair(rendered, was);
+  return foreignFields(was).filter((f) => !(repaired && f.pointer.startsWith('/spec/ports/')));
 }
 
-/** Removes what other managers added to the live objects; the objects as they are then. */
-async function reclaim(c: Kube, req: WriteRequest, live: Live): Promise<Live> {
-  const out: Live = { ...live };
-  for (const was of liveObjects(live)) {
-    // Ports someone changed are replaced whole by the write (portsNeedRepair): removing them here first
-    // would leave a Service without ports, which the API server refuses.
-    const rendered = req.objects.find((o) => o.kind === was.kind);
-    const repaired = rendered !== undefined && portsNeedRepair(rendered, was);
-    const fields = foreignFields(was).filter((f) => !(repaired && f.pointer.startsWith('/spec/ports/')));
-    if (fields.length === 0) continue;
-    const patched = await patchIfUnchanged(c, was, req.namespace, removalOps(fields));
-    if (was.kind === 'Deployment') out.deployment = patched;
-    else out.service = patched;
-  }
-  return out;
+function objectName(o: KubeObject): string {
+  return `${o.kind === 'Deployment' ? 'deployment.apps' : o.kind.toLowerCase()}/${o.metadata.name}`;
 }
 
 /** A JSON patch that applies only to the version `was` (else: Retry from a fresh read). */
@@ -123,7 +127,7 @@ async function patchIfUnchanged(c: Kube, was: KubeObject, namespace: string, ops
   try {
     return await c.patch(kindOf(was), namespace, was.metadata.name, [{ op: 'test', path: '/metadata/resourceVersion', value: was.metadata.resourceVersion }, ...ops], { dryRun });
   } catch (err) {
-    if (err instanceof ClusterError && err.reason === 'Conflict') throw new Retry();
+    if (isConflict(err)) throw new Retry();
     // A failed test is 422 Invalid, as is a patch the API server refuses: only the first means another
     // writer came in between, which the object's version tells.
     if (err instanceof ClusterError && err.reason === 'Invalid') {
@@ -135,12 +139,17 @@ async function patchIfUnchanged(c: Kube, was: KubeObject, namespace: string, ops
 }
 
 /** Keeps the revision just written (history, rollback); a failure here is a warning, the write stands. */
-async function record(c: Kube, req: WriteRequest, result: Omit<WriteResult, 'before' | 'warnings' | 'foreign'>): Promise<string[]> {
+async function record(c: Kube, req: WriteRequest, result: Written): Promise<string[]> {
   const max = req.historyMax ?? DEFAULT_HISTORY_MAX;
   const owner = result.objects.find((o) => o.kind === 'Deployment');
-  if (max <= 0 || !owner) return [];
+  if (!owner) return [];
   try {
-    await recordRevision(c, req.namespace, req.name, { revision: result.revision, cause: req.verb, objects: stamp(req.objects, result.revision), owner });
+    // --history-max 0 keeps none: what an earlier write recorded goes too.
+    if (max <= 0) {
+      await deleteRevisions(c, req.namespace, req.name);
+      return [];
+    }
+    await recordRevision(c, req.namespace, req.name, { revision: result.revision, cause: req.verb, objects: req.objects, owner });
     // Revisions are numbered from 1 up: up to revision `max` there cannot be more than `max` records
     // (those a deleted service left are its Deployment's, and go with it), so there is nothing to prune.
     if (result.revision > max) await pruneRevisions(c, req.namespace, req.name, max);
@@ -155,6 +164,11 @@ class Retry extends Error {}
 
 function isConflict(err: unknown): boolean {
   return err instanceof ClusterError && err.reason === 'Conflict';
+}
+
+/** Another writer came first: the object changed (Conflict) or was created (AlreadyExists) meanwhile. */
+function isRace(err: unknown): boolean {
+  return isConflict(err) || (err instanceof ClusterError && err.reason === 'AlreadyExists');
 }
 
 async function backoff(attempt: number): Promise<void> {
@@ -177,8 +191,8 @@ function liveFor(obj: KubeObject, live: Live): KubeObject | undefined {
 }
 
 /** Creates every object, or none. */
-async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before' | 'warnings' | 'foreign'>> {
-  const revision = Math.max(1, revisionOf(live.deployment) + 1);
+async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Written> {
+  const revision = currentRevision(live) + 1;
   const created: KubeObject[] = [];
   for (const obj of ordered(stamp(req.objects, revision))) {
     try {
@@ -194,7 +208,7 @@ async function createService(c: Kube, req: WriteRequest, live: Live): Promise<Om
       throw await undo(c, req, created, err, obj);
     }
   }
-  return { outcome: 'created', objects: created, revision };
+  return { outcome: 'created', objects: created, revision, removed: [] };
 }
 
 /** Hands what create POSTed to the apply manager (adoptForApply), every object at once. */
@@ -225,7 +239,7 @@ async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: un
  * An object missing from a half service is created again. Nothing is written when the API server would
  * store both unchanged (checked with a dry run).
  */
-async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Omit<WriteResult, 'before' | 'warnings' | 'foreign'>> {
+async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Written> {
   // An object another pachsvc has just created (POST) and not yet handed to the apply manager
   // (adoptForApply): applied over as it is, its lists would be merged with this spec's instead of
   // replaced (two container ports named user-port, both specs' env vars). Hand it over, then read again.
@@ -234,28 +248,48 @@ async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Om
     for (const obj of pending) await adoptForApply(c, obj, req.namespace);
     throw new Retry();
   }
-  const current = revisionOf(live.deployment);
+  const current = currentRevision(live);
   const revision = current + 1;
   const next = ordered(stamp(req.objects, revision));
   // Every write is tried first as a server dry run: if the API server would refuse one, none is made.
   const previews = await Promise.all(next.map((obj) => preview(c, obj, liveFor(obj, live), req.namespace)));
-  const complete = Boolean(live.deployment && live.service) && revisionOf(live.service) === current;
-  if (complete && next.every((obj, i) => sameContent(previews[i]!, liveFor(obj, live)!, [ANNOTATIONS.revision]))) {
-    return { outcome: 'unchanged', objects: liveObjects(live), revision: current };
+  const reclaim = req.takeOwnership ? liveObjects(live).map((was) => ({ was, fields: toReclaim(req, was) })).filter((x) => x.fields.length > 0) : [];
+  const removed = reclaim.map((x) => ({ object: objectName(x.was), fields: x.fields }));
+  const complete = Boolean(live.deployment && live.service) && revisionOf(live.deployment) === revisionOf(live.service);
+  if (complete && reclaim.length === 0 && next.every((obj, i) => sameContent(previews[i]!, liveFor(obj, live)!, [ANNOTATIONS.revision]))) {
+    return { outcome: 'unchanged', objects: liveObjects(live), revision: current, removed: [] };
   }
-  if (req.dryRun) return { outcome: 'configured', objects: previews, revision };
+  if (req.dryRun) {
+    // What --take-ownership would remove, taken out of the preview too (as the API server would store it).
+    const shown = previews.map((p) => (reclaim.length > 0 ? withoutForeign(req, p) : p));
+    return { outcome: 'configured', objects: shown, revision, removed };
+  }
+  // Only now, with every write checked, are the fields of others removed (each patch conditioned on the
+  // version read, as the writes that follow are on the version it leaves).
+  const after: Live = { ...live };
+  for (const { was, fields } of reclaim) {
+    const patched = await patchIfUnchanged(c, was, req.namespace, removalOps(fields));
+    if (was.kind === 'Deployment') after.deployment = patched;
+    else after.service = patched;
+  }
   const written: KubeObject[] = [];
   for (const obj of next) {
-    const was = liveFor(obj, live);
+    const was = liveFor(obj, after);
     try {
       written.push(was ? await applyOver(c, obj, was, req.namespace) : await c.create(obj, req.namespace, { dryRun: false }));
     } catch (err) {
-      if (isConflict(err) || (err instanceof ClusterError && err.reason === 'AlreadyExists')) throw new Retry();
+      if (isRace(err)) throw new Retry();
       throw err;
     }
   }
   await Promise.all(written.filter((obj) => !liveFor(obj, live)).map((obj) => adoptForApply(c, obj, req.namespace)));
-  return { outcome: 'configured', objects: written, revision };
+  return { outcome: 'configured', objects: written, revision, removed };
+}
+
+/** A preview without what --take-ownership removes (found in the preview's own managedFields). */
+function withoutForeign(req: WriteRequest, preview: KubeObject): KubeObject {
+  const ops = removalOps(toReclaim(req, preview));
+  return ops.length === 0 ? preview : (jsonPatch(preview, ops) as KubeObject);
 }
 
 /** A server dry run of the write: the object as the API server would store it. */
@@ -264,7 +298,7 @@ async function preview(c: Kube, obj: KubeObject, was: KubeObject | undefined, na
     if (!was) return await c.create(obj, namespace, { dryRun: true });
     return await applyOver(c, obj, was, namespace, true);
   } catch (err) {
-    if (isConflict(err) || (err instanceof ClusterError && err.reason === 'AlreadyExists')) throw new Retry();
+    if (isRace(err)) throw new Retry();
     throw err;
   }
 }

@@ -53,11 +53,12 @@ export function testStreams(stdin = '', tty = false): { io: IOStreams; out: () =
   return { io, out: () => out, err: () => err };
 }
 
-export function testFactory(options: TestFactoryOptions = {}): { f: Factory; kube: FakeKube; out: () => string; err: () => string; opened: string[]; browsed: string[] } {
+export function testFactory(options: TestFactoryOptions = {}): { f: Factory; kube: FakeKube; out: () => string; err: () => string; opened: string[]; browsed: string[]; pachdAsked: { address: string; token?: string }[] } {
   const kube = options.kube ?? new FakeKube();
   const streams = testStreams(options.stdin ?? '', options.tty ?? false);
   const opened: string[] = [];
   const browsed: string[] = [];
+  const pachdAsked: { address: string; token?: string }[] = [];
   const f: Factory = {
     io: streams.io,
     env: options.env ?? {},
@@ -69,7 +70,8 @@ export function testFactory(options: TestFactoryOptions = {}): { f: Factory; kub
       if (flags.namespace !== undefined && flags.namespace !== kube.namespace) return Object.assign(Object.create(kube), { namespace: flags.namespace }) as FakeKube;
       return kube;
     },
-    async pachd(): Promise<Resolver[]> {
+    async pachd(asked): Promise<Resolver[]> {
+      pachdAsked.push(asked);
       return [
         {
           name: 'test pachd',
@@ -89,12 +91,15 @@ export function testFactory(options: TestFactoryOptions = {}): { f: Factory; kub
     },
     close() {},
   };
-  return { f, kube, out: streams.out, err: streams.err, opened, browsed };
+  return { f, kube, out: streams.out, err: streams.err, opened, browsed, pachdAsked };
 }
 
 /** Runs one pachsvc command line in process. */
-export async function runIn(argv: string[], options: TestFactoryOptions & { kube?: FakeKube } = {}): Promise<TestRun & { kube: FakeKube; browsed: string[] }> {
+export async function runIn(
+  argv: string[],
+  options: TestFactoryOptions & { kube?: FakeKube } = {},
+): Promise<TestRun & { kube: FakeKube; browsed: string[]; pachdAsked: { address: string; token?: string }[] }> {
   const t = testFactory(options);
   const code = await runWith(argv, t.f);
-  return { code, stdout: t.out(), stderr: t.err(), kube: t.kube, browsed: t.browsed };
+  return { code, stdout: t.out(), stderr: t.err(), kube: t.kube, browsed: t.browsed, pachdAsked: t.pachdAsked };
 }

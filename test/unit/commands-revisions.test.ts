@@ -242,3 +242,110 @@ describe('inspect shows the revision and a half service', () => {
   });
   void ANNOTATIONS;
 });
+
+describe('review fixes: what others can put in the cluster is never written back', () => {
+  test('rollback renders the recorded spec again: an object slipped into a revision record is ignored', async () => {
+    const kube = await threeRevisions();
+    const cm = kube.peek('configmaps', 'web.pachsvc.r1')!;
+    const objects = JSON.parse((cm.data as Record<string, string>).objects);
+    objects.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evil' }, spec: { containers: [{ name: 'x', image: 'evil', securityContext: { privileged: true } }] } });
+    await kube.patch({ api: '/api/v1', resource: 'configmaps' }, 'default', 'web.pachsvc.r1', [{ op: 'replace', path: '/data/objects', value: JSON.stringify(objects) }]);
+    const r = await runIn(['rollback', 'web', '--to-revision', '1'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(kube.peek('pods', 'evil'), undefined);
+    assert.ok(!kube.calls.some((c) => c.resource === 'pods' && (c.verb === 'create' || c.verb === 'apply')));
+    assert.equal(image(kube), 'nginx:1');
+    assert.deepEqual({ ...pins(kube) }, { data: C1 });
+  });
+  test('rollback refuses a record whose spec was tampered into something that does not load', async () => {
+    const kube = await threeRevisions();
+    const cm = kube.peek('configmaps', 'web.pachsvc.r1')!;
+    const objects = JSON.parse((cm.data as Record<string, string>).objects);
+    objects.find((o: { kind: string }) => o.kind === 'Deployment').metadata.annotations['pachsvc.io/spec'] = JSON.stringify({ pipeline: { name: 'web' }, transform: { image: 'x' }, service: { internal_port: 70000 } });
+    await kube.patch({ api: '/api/v1', resource: 'configmaps' }, 'default', 'web.pachsvc.r1', [{ op: 'replace', path: '/data/objects', value: JSON.stringify(objects) }]);
+    const before = kube.writes().length;
+    const r = await runIn(['rollback', 'web', '--to-revision', '1'], { kube });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /revision 1:\d+:\d+: service\.internal_port must be a port number/);
+    assert.equal(kube.writes().length, before);
+  });
+});
+
+describe('review fixes: history', () => {
+  test('a half service keeps counting revisions from the object it still has', async () => {
+    const kube = await threeRevisions();
+    await kube.delete({ api: '/apis/apps/v1', resource: 'deployments' }, 'default', 'web');
+    const r = await runIn(['apply', '-f', spec('nginx:2')], { kube, commits: { 'data@master': C2 } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(revisionOf(kube.peek('deployments', 'web')), 4);
+    assert.equal(revisionOf(kube.peek('services', 'web')), 4);
+  });
+  test('--history-max 0 keeps none, also of what was kept before', async () => {
+    const kube = await threeRevisions();
+    await runIn(['apply', '-f', spec('nginx:3'), '--history-max', '0'], { kube, commits: { 'data@master': C2 } });
+    assert.equal((await kube.list({ api: '/api/v1', resource: 'configmaps' }, 'default')).items.length, 0);
+  });
+  test('the oldest kept revision is not called "created" unless a create made it', async () => {
+    const kube = new FakeKube();
+    for (const v of ['1', '2', '3']) await runIn(['apply', '-f', spec(`nginx:${v}`), '--no-pin', '--history-max', '2'], { kube });
+    const json = JSON.parse((await runIn(['history', 'web', '-o', 'json'], { kube })).stdout);
+    assert.deepEqual(json.items[0].changes, ['(the revisions before were not kept)']);
+  });
+});
+
+describe('review fixes: edit', () => {
+  test('does not overwrite what someone else wrote while the editor was open', async () => {
+    const kube = new FakeKube();
+    await runIn(['apply', '-f', spec('nginx:1'), '--no-pin'], { kube });
+    let copy = '';
+    const r = await runIn(['edit', 'web'], {
+      kube,
+      edit: async (p) => {
+        assert.equal((await runIn(['apply', '-f', spec('nginx:bob', { service: { internal_port: 9090 } }), '--no-pin'], { kube })).code, 0);
+        writeFileSync(p, readFileSync(p, 'utf8').replace('image: nginx:1', 'image: nginx:alice'));
+      },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /was changed by someone else meanwhile \(revision 1 is now 2\): nothing was written/);
+    copy = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    assert.match(readFileSync(copy, 'utf8'), /image: nginx:alice/);
+    assert.equal(image(kube), 'nginx:bob');
+    assert.equal(kube.peek('services', 'web')?.spec?.ports?.[0]?.port, 9090);
+  });
+  test('keeps the edits when the write is refused', async () => {
+    const kube = new FakeKube();
+    await runIn(['apply', '-f', spec('nginx:1'), '--no-pin'], { kube });
+    kube.deny('apply', 'deployments');
+    const r = await runIn(['edit', 'web'], { kube, edit: (p) => writeFileSync(p, readFileSync(p, 'utf8').replace('image: nginx:1', 'image: nginx:9')) });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Forbidden/);
+    const copy = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    assert.match(readFileSync(copy, 'utf8'), /image: nginx:9/);
+  });
+});
+
+describe('review fixes: the pachd token', () => {
+  const token = (kube: FakeKube) =>
+    kube.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pach' }, data: { 'auth-token': Buffer.from('sekret\n').toString('base64') } } as never);
+  const flags = ['--pachd-address', 'http://pachd.default:1650', '--pachyderm-auth-secret', 'pach'];
+  test('apply, diff and edit all pin with it, read once per command', async () => {
+    const kube = new FakeKube();
+    token(kube);
+    const before = kube.calls.length;
+    const two = join(dir, 'two.yaml');
+    writeFileSync(two, ['a', 'b'].map((n) => JSON.stringify({ pipeline: { name: n }, transform: { image: 'x' }, service: { internal_port: 80 }, input: { pfs: { repo: 'data', glob: '/' } } })).join('\n---\n'));
+    const applied = await runIn(['apply', '-f', two, ...flags], { kube, commits: { 'data@master': C1 } });
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.ok(applied.pachdAsked.length > 0 && applied.pachdAsked.every((a) => a.token === 'sekret'));
+    assert.equal(kube.calls.slice(before).filter((c) => c.verb === 'get' && c.resource === 'secrets').length, 1);
+    const diffed = await runIn(['diff', '-f', two, ...flags], { kube, commits: { 'data@master': C1 } });
+    assert.equal(diffed.code, 0, diffed.stdout + diffed.stderr);
+    assert.ok(diffed.pachdAsked.every((a) => a.token === 'sekret'));
+  });
+  test('not read at all when pachd is not asked over HTTP', async () => {
+    const kube = new FakeKube();
+    token(kube);
+    await runIn(['apply', '-f', spec('nginx:1'), '--pachyderm-auth-secret', 'pach'], { kube, commits: { 'data@master': C1 } });
+    assert.ok(!kube.calls.some((c) => c.resource === 'secrets'));
+  });
+});

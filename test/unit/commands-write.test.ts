@@ -316,3 +316,32 @@ describe('validate of a file that also holds batch pipelines', () => {
     assert.match(json.diagnostics[0].message, /pipeline "train"/);
   });
 });
+
+describe('review fixes: nothing written before every check passed', () => {
+  test('--take-ownership removes nothing when the write itself is refused', async () => {
+    const kube = new FakeKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    const d = kube.peek('deployments', 'web')!;
+    kube.seed('deployments', { ...d, metadata: { ...d.metadata, labels: { ...d.metadata.labels, team: 'a' }, managedFields: [...(d.metadata.managedFields ?? []), { manager: 'kubectl-label', operation: 'Update', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:team': {} } } } }] } } as never);
+    kube.deny('apply', 'deployments');
+    const r = await runIn(['apply', '-f', spec('web', { transform: { image: 'changed' } }), '--take-ownership'], { kube });
+    assert.equal(r.code, 1);
+    assert.equal(kube.peek('deployments', 'web')?.metadata.labels?.team, 'a');
+  });
+  test('a folder with a spec only rendering finds broken: nothing is written, every such error said', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pachsvc-render-err-'));
+    const good = { pipeline: { name: 'a' }, transform: { image: 'nginx' }, service: { internal_port: 80 } };
+    writeFileSync(join(folder, 'a.json'), JSON.stringify(good));
+    writeFileSync(join(folder, 'b.json'), JSON.stringify({ ...good, pipeline: { name: 'b' }, pod_patch: JSON.stringify([{ op: 'remove', path: '/containers/7' }]) }));
+    writeFileSync(join(folder, 'c.json'), JSON.stringify({ ...good, pipeline: { name: 'c' }, pod_patch: JSON.stringify([{ op: 'remove', path: '/volumes/9' }]) }));
+    const r = await runIn(['apply', '-f', folder]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.kube.writes(), []);
+    assert.match(r.stderr, /b\.json:\d+:\d+: /);
+    assert.match(r.stderr, /c\.json:\d+:\d+: /);
+    const v = await runIn(['validate', '-f', folder, '-o', 'json']);
+    assert.equal(v.code, 1);
+    assert.equal(JSON.parse(v.stdout).diagnostics.filter((d: { severity: string }) => d.severity === 'error').length, 2);
+  });
+});

@@ -18,8 +18,8 @@ import { warn, writeLine } from '../output/iostreams.ts';
 import { formatObjects } from '../output/objects.ts';
 import { startProgress } from '../output/progress.ts';
 import { report } from '../output/report.ts';
-import { pinInputs } from '../pinning.ts';
-import { loadSources, readSources, renderLoaded, type Loaded } from '../specs.ts';
+import { pinInputs, tokenReader } from '../pinning.ts';
+import { loadSources, readSources, renderAll, type Loaded } from '../specs.ts';
 
 type DeployVerb = Extract<WriteVerb, 'create' | 'update' | 'apply'>;
 
@@ -110,37 +110,30 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
   checkClusterFlags(args, verb);
   const { services } = await loadSources(await readSources(args, f.io, verb), args, f.io, { command: verb });
 
+  const limit = limiter(CONCURRENCY);
   if (dryRun === 'client') {
-    const objects: KubeObject[] = [];
-    for (const loaded of services) {
-      const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress }, f);
-      objects.push(...renderLoaded(loaded, { ...renderOptions, pins, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }, f.io).objects);
-    }
-    if (args.output === 'name') f.io.stdout.write(formatObjects(objects, 'name'));
-    else f.io.stdout.write(formatObjects(objects, args.output ?? 'yaml'));
+    const pin = (loaded: Loaded) => pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress }, f);
+    const namespace = args.namespace !== undefined ? { namespace: args.namespace } : {};
+    const { objects } = await renderAll(services, (loaded) => limit(async () => ({ ...renderOptions, ...namespace, pins: await pin(loaded) })), f.io);
+    f.io.stdout.write(formatObjects(objects.flat(), args.output ?? 'yaml'));
     return EXIT.ok;
   }
 
   const kube = await f.kube(args, verb);
-  const secret = renderOptions.authSecret;
-  const token = secret
-    ? async () => {
-        const { readSecretKey } = await import('../../cluster/index.ts');
-        return readSecretKey(kube, kube.namespace, secret.name, secret.key);
-      }
-    : undefined;
+  const token = tokenReader(kube, renderOptions);
   const { writeService } = await import('../../cluster/index.ts');
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
 
+  // Every service is pinned and rendered before any is written: a spec error in one writes nothing.
+  const pin = (loaded: Loaded) => pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress, ...(token ? { token } : {}) }, f);
+  const rendered = (await renderAll(services, (loaded) => limit(async () => ({ ...renderOptions, namespace: kube.namespace, pins: await pin(loaded) })), f.io)).objects;
+
   // Written concurrently; said in the order given, each line as soon as those before it are said.
-  const writeOne = async (loaded: Loaded): Promise<{ outcome: Outcome; objects: KubeObject[]; warnings: string[] }> => {
-    const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: renderOptions.pachdAddress, ...(token ? { token } : {}) }, f);
-    const { objects } = renderLoaded(loaded, { ...renderOptions, namespace: kube.namespace, pins }, f.io);
+  const writeOne = async (loaded: Loaded, objects: KubeObject[]): Promise<{ outcome: Outcome; objects: KubeObject[]; warnings: string[] }> => {
     const result = await writeService(kube, { verb, namespace: kube.namespace, name: loaded.service.name, objects, dryRun: dryRun === 'server', hint: loaded.file, historyMax, takeOwnership: args['take-ownership'] });
     return { outcome: result.outcome, objects: result.objects, warnings: [...result.warnings, ...foreignNotes(result.foreign)] };
   };
-  const limit = limiter(CONCURRENCY);
-  const pending = services.map((loaded) => limit(() => writeOne(loaded)).then((r) => ({ ok: r }), (error: unknown) => ({ error })));
+  const pending = services.map((loaded, i) => limit(() => writeOne(loaded, rendered[i]!)).then((r) => ({ ok: r }), (error: unknown) => ({ error })));
   const written: (KubeObject[] | undefined)[] = [];
   for (const [i, p] of pending.entries()) {
     const r = await p;

@@ -18,8 +18,8 @@ import { warn, writeLine } from '../output/iostreams.ts';
 import { resourceName } from '../output/objects.ts';
 import { report } from '../output/report.ts';
 import { toYaml } from '../output/yaml.ts';
-import { pinInputs } from '../pinning.ts';
-import { loadSources, readSources, renderLoaded } from '../specs.ts';
+import { pinInputs, tokenReader } from '../pinning.ts';
+import { loadSources, readSources, renderAll, type Loaded } from '../specs.ts';
 
 type Args = SpecFlags & RenderFlags & ClusterFlags & { pin: boolean };
 
@@ -59,9 +59,12 @@ async function diff(args: Args, f: Factory): Promise<number> {
   const kube = await f.kube(args, 'diff');
   const k8s = await import('../../cluster/index.ts');
   const pairs: { live?: KubeObject; merged?: KubeObject }[] = [];
-  for (const loaded of services) {
-    const pins = await pinInputs(loaded.service, { pin: args.pin, pachdAddress: options.pachdAddress }, f);
-    const { objects } = renderLoaded(loaded, { ...options, namespace: kube.namespace, pins }, f.io);
+  // Pinned and rendered as apply would (the token read once, only for pachd's HTTP API), every spec first.
+  const token = tokenReader(kube, options);
+  const pin = (loaded: Loaded) => pinInputs(loaded.service, { pin: args.pin, pachdAddress: options.pachdAddress, ...(token ? { token } : {}) }, f);
+  const rendered = (await renderAll(services, async (loaded) => ({ ...options, namespace: kube.namespace, pins: await pin(loaded) }), f.io)).objects;
+  for (const [i, loaded] of services.entries()) {
+    const objects = rendered[i]!;
     const result = await k8s.writeService(kube, { verb: 'apply', namespace: kube.namespace, name: loaded.service.name, objects, dryRun: true });
     const live = [result.before.service, result.before.deployment];
     const merged = result.outcome === 'unchanged' ? live : [result.objects.find((o) => o.kind === 'Service'), result.objects.find((o) => o.kind === 'Deployment')];

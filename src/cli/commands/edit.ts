@@ -4,19 +4,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSpec, pachdAccessOf, recordedInputs, type RecordedInput } from '../../contract.ts';
-import { SpecError, formatDiagnostic } from '../../spec/diagnostics.ts';
+import { decodeSpec, recordedInputs, type RecordedInput } from '../../contract.ts';
+import { SpecError } from '../../spec/diagnostics.ts';
 import type { ServiceSpec } from '../../spec/model.ts';
 import { formatRef } from '../../spec/ref.ts';
 import { defineCommand } from '../command.ts';
-import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
-import { RENDER_FLAGS, renderOptionsFromFlags, type RenderFlags } from '../flags/spec.ts';
 import { EXIT } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
+import { report } from '../output/report.ts';
 import { toYaml } from '../output/yaml.ts';
-import { pinInputs } from '../pinning.ts';
-import { loadSources, renderLoaded, type Loaded } from '../specs.ts';
+import { pinInputs, tokenReader } from '../pinning.ts';
+import { loadOne, recordedRenderOptions } from '../recorded.ts';
+import { renderLoaded } from '../specs.ts';
 import { waitFor } from './apply.ts';
 import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 
@@ -50,6 +50,10 @@ export const EDIT = defineCommand<Args>({
     const spec = decodeSpec(live.deployment?.metadata.annotations);
     if (!spec) throw new k8s.ClusterError('Invalid', `service "${name}" records no spec to edit (its Deployment has no pachsvc.io/spec annotation): apply a spec file instead`);
     const recorded = recordedInputs(live.deployment?.metadata.annotations);
+    const opened = k8s.currentRevision(live);
+    // The checkout image, pachd address and token Secret the service already has.
+    const options = recordedRenderOptions(live.deployment, 'edit');
+    const token = tokenReader(kube, options);
 
     const dir = mkdtempSync(join(tmpdir(), 'pachsvc-edit-'));
     const file = join(dir, `${name}.yaml`);
@@ -68,37 +72,34 @@ export const EDIT = defineCommand<Args>({
           return EXIT.ok;
         }
         if (saved === lastBroken) {
-          const kept = join(tmpdir(), `pachsvc-edit-${name}-${process.pid}.yaml`);
-          writeFileSync(kept, saved, { mode: 0o600 });
-          writeLine(f.io.stderr, `Edit cancelled, no valid changes were saved. A copy of your changes is in ${kept}`);
+          writeLine(f.io.stderr, `Edit cancelled, no valid changes were saved. A copy of your changes is in ${keepCopy(name, saved)}`);
           return EXIT.failure;
         }
-        const checked = await check(saved, name, header.split('\n').length - 1, f);
-        if (checked.problems) {
-          problems = checked.problems;
+        const lines = header.split('\n').length - 1;
+        let objects;
+        try {
+          const loaded = await loadOne(saved, 'spec', name, f.io, 'edit');
+          // Inputs left as they were keep the commits they serve; changed ones are pinned anew.
+          const kept = keptPins(loaded.service, recorded);
+          const changed = { ...loaded.service, inputs: loaded.service.inputs.filter((i) => !(i.name in kept)) };
+          const fresh = await pinInputs(changed, { pin: args.pin, pachdAddress: options.pachdAddress, ...(token ? { token } : {}) }, f);
+          objects = renderLoaded({ ...loaded, file }, { ...options, namespace: kube.namespace, pins: { ...kept, ...fresh } }, f.io).objects;
+        } catch (err) {
+          if (!(err instanceof SpecError)) throw err;
+          problems = err.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.position.line + lines}:${d.position.column}: ${d.message}`);
           lastBroken = saved;
           body = saved;
           continue;
         }
-        // Inputs left as they were keep the commits they serve; changed ones are pinned anew.
-        const service = checked.service!;
-        const loadedSpec = checked.loaded!;
-        const kept = keptPins(service, recorded);
-        const changed = { ...service, inputs: service.inputs.filter((i) => !(i.name in kept)) };
-        const access = pachdAccessOf(live.deployment);
-        const options = renderOptionsFromFlags(
-          {
-            'pachctl-version': RENDER_FLAGS['pachctl-version'].default,
-            'pachyderm-namespace': RENDER_FLAGS['pachyderm-namespace'].default,
-            ...(access.pachctlImage ? { 'pachctl-image': access.pachctlImage } : {}),
-            ...(access.pachdAddress ? { 'pachd-address': access.pachdAddress } : {}),
-            ...(access.authSecret ? { 'pachyderm-auth-secret': `${access.authSecret.name}:${access.authSecret.key}` } : {}),
-          } satisfies RenderFlags,
-          'edit',
-        );
-        const fresh = await pinInputs(changed, { pin: args.pin, pachdAddress: options.pachdAddress }, f);
-        const { objects } = renderLoaded({ ...loadedSpec, file }, { ...options, namespace: kube.namespace, pins: { ...kept, ...fresh } }, f.io);
-        const result = await k8s.writeService(kube, { verb: 'edit', namespace: kube.namespace, name, objects, dryRun: false, historyMax });
+        let result;
+        try {
+          // Written only over the revision that was opened: what someone else wrote meanwhile is not overwritten.
+          result = await k8s.writeService(kube, { verb: 'edit', namespace: kube.namespace, name, objects, dryRun: false, historyMax, expectRevision: opened });
+        } catch (err) {
+          report(err, f.io);
+          writeLine(f.io.stderr, `Nothing was changed. A copy of your changes is in ${keepCopy(name, saved)}`);
+          return EXIT.failure;
+        }
         for (const w of result.warnings) warn(f.io, w);
         writeLine(f.io.stdout, `service/${name} ${result.outcome === 'unchanged' ? 'unchanged' : 'edited'}`);
         if (args.wait && result.outcome !== 'unchanged' && !(await waitFor(kube, name, timeoutMs, f, true))) return EXIT.failure;
@@ -109,6 +110,13 @@ export const EDIT = defineCommand<Args>({
     }
   },
 });
+
+/** Keeps the user's text where only they can read it (a fresh folder, never a guessable path), and says where. */
+function keepCopy(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'pachsvc-edit-kept-')), `${name}.yaml`);
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  return path;
+}
 
 function headerFor(name: string, problems: string[]): string {
   const lines = [
@@ -126,22 +134,6 @@ function stripHeader(text: string): string {
   let i = 0;
   while (i < lines.length && lines[i]!.startsWith('#')) i++;
   return lines.slice(i).join('\n');
-}
-
-async function check(text: string, name: string, headerLines: number, f: Factory): Promise<{ problems?: string[]; service?: ServiceSpec; loaded?: Loaded }> {
-  const at = (line: number) => line + headerLines;
-  try {
-    const [loaded] = (await loadSources([{ file: 'spec', text }], { filename: '-' }, f.io, { quiet: true, command: 'edit' })).services;
-    if (!loaded) return { problems: ['the file holds no service spec'] };
-    if (loaded.service.name !== name) {
-      const p = loaded.positionOf('/pipeline/name');
-      return { problems: [`line ${at(p.line)}: the name cannot change (it is "${name}"); to make another service, create it from a spec file`] };
-    }
-    return { service: loaded.service, loaded };
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    return { problems: err.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic({ ...d, file: 'line', position: { ...d.position, line: at(d.position.line) } }).replace(/^line:/, 'line ')) };
-  }
 }
 
 /** The pins of inputs that are the same (name, repo, reference) as when they were pinned. */

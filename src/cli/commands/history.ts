@@ -26,13 +26,14 @@ export const HISTORY = defineCommand<Args>({
     const k8s = await import('../../cluster/index.ts');
     const [live, revisions] = await Promise.all([k8s.readLive(kube, kube.namespace, name), k8s.listRevisions(kube, kube.namespace, name)]);
     if (!live.deployment && !live.service) throw k8s.notFound(name, kube.namespace);
-    const current = k8s.revisionOf(live.deployment);
+    const current = k8s.currentRevision(live);
     const rows = revisions.map((r, i) => ({
       revision: r.revision,
       time: r.time,
       cause: r.cause,
       status: r.revision === current ? 'current' : 'superseded',
-      changes: k8s.describeChanges(i > 0 ? revisions[i - 1] : undefined, r),
+      // The oldest kept revision was made by a create only if it says so; else what came before is gone.
+      changes: i > 0 || r.cause === 'create' ? k8s.describeChanges(i > 0 ? revisions[i - 1] : undefined, r) : ['(the revisions before were not kept)'],
       pins: r.pins,
       image: r.objects.find((o) => o.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0]?.image as string | undefined,
     }));

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.ts';
 import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
 import { formatObjects, type ObjectFormat } from '../output/objects.ts';
-import { loadSources, readSources, renderLoaded } from '../specs.ts';
+import { loadSources, readSources, renderAll } from '../specs.ts';
 
 type Args = SpecFlags & RenderFlags & { output: ObjectFormat; namespace?: string };
 
@@ -27,7 +27,8 @@ export const RENDER = defineCommand<Args>({
       checkClusterFlags({ namespace: args.namespace }, 'render');
     }
     const { services } = await loadSources(await readSources(args, f.io, 'render'), args, f.io, { command: 'render' });
-    const objects = services.flatMap((s) => renderLoaded(s, { ...options, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) }, f.io).objects);
+    const namespace = args.namespace !== undefined ? { namespace: args.namespace } : {};
+    const objects = (await renderAll(services, async () => ({ ...options, ...namespace }), f.io)).objects.flat();
     f.io.stdout.write(formatObjects(objects, args.output));
   },
 });

@@ -5,6 +5,7 @@ import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../f
 import { EXIT, UsageError } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
 import { formatObjects } from '../output/objects.ts';
+import { renderRecorded } from '../recorded.ts';
 import { DRY_RUN_FLAG, dryRunFlag, waitFor } from './apply.ts';
 import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 
@@ -39,17 +40,21 @@ export const ROLLBACK = defineCommand<Args>({
     const k8s = await import('../../cluster/index.ts');
     const [live, revisions] = await Promise.all([k8s.readLive(kube, kube.namespace, name), k8s.listRevisions(kube, kube.namespace, name)]);
     if (!live.deployment && !live.service) throw k8s.notFound(name, kube.namespace);
-    const current = k8s.revisionOf(live.deployment);
+    const current = k8s.currentRevision(live);
     const target = wanted !== undefined ? revisions.find((r) => r.revision === Number(wanted)) : [...revisions].reverse().find((r) => r.revision < current);
     if (!target) {
       const kept = revisions.map((r) => r.revision).join(', ') || 'none';
       throw new k8s.ClusterError('NotFound', wanted !== undefined ? `service "${name}" has no revision ${wanted} (kept: ${kept})` : `service "${name}" has no revision before ${current} to go back to (kept: ${kept})`);
     }
+    // The revision's spec and pinned commits, checked and rendered again (never its objects as stored).
+    const recorded = target.objects.find((o) => o.kind === 'Deployment');
+    if (!recorded) throw new k8s.ClusterError('Invalid', `revision ${target.revision} of service "${name}" records no Deployment to go back to`);
+    const objects = await renderRecorded(recorded, name, kube.namespace, f.io, 'rollback', `revision ${target.revision}`);
     if (dryRun === 'client') {
-      f.io.stdout.write(formatObjects(target.objects, args.output ?? 'yaml'));
+      f.io.stdout.write(formatObjects(objects, args.output ?? 'yaml'));
       return EXIT.ok;
     }
-    const result = await k8s.writeService(kube, { verb: 'rollback', namespace: kube.namespace, name, objects: target.objects, dryRun: dryRun === 'server', historyMax });
+    const result = await k8s.writeService(kube, { verb: 'rollback', namespace: kube.namespace, name, objects, dryRun: dryRun === 'server', historyMax });
     for (const w of result.warnings) warn(f.io, w);
     const suffix = dryRun === 'server' ? ' (server dry run)' : '';
     if (args.output === 'json' || args.output === 'yaml') f.io.stdout.write(formatObjects(result.objects, args.output));

@@ -5,7 +5,7 @@ import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, typ
 import { EXIT } from '../output/errors.ts';
 import { diagnosticsJson, printDiagnostics } from '../output/diagnostics.ts';
 import { writeLine } from '../output/iostreams.ts';
-import { loadSources, readSources, renderLoaded } from '../specs.ts';
+import { loadSources, readSources, renderAll } from '../specs.ts';
 
 type Args = SpecFlags & RenderFlags & { output: 'text' | 'json' };
 
@@ -35,15 +35,17 @@ export const VALIDATE = defineCommand<Args>({
     let diagnostics: Diagnostic[] = [];
     let services: { file: string; service: string; dialect: string; inputs: number }[] = [];
     let valid = true;
+    let loadWarnings: Diagnostic[] = [];
     try {
       const { services: loaded, warnings } = await loadSources(sources, args, f.io, { quiet: true, command: 'validate' });
-      // Rendering checks what only the finished objects can show (patches, sizes).
-      const renderWarnings = loaded.flatMap((s) => renderLoaded(s, options).warnings);
-      diagnostics = sortDiagnostics([...warnings, ...renderWarnings]);
+      loadWarnings = warnings;
+      // Rendering checks what only the finished objects can show (patches, sizes), in every spec.
+      const rendered = await renderAll(loaded, async () => options);
+      diagnostics = sortDiagnostics([...warnings, ...rendered.warnings]);
       services = loaded.map((s) => ({ file: s.file, service: s.service.name, dialect: s.dialect, inputs: s.service.inputs.length }));
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
-      diagnostics = err.diagnostics;
+      diagnostics = sortDiagnostics([...loadWarnings, ...err.diagnostics]);
       valid = false;
     }
     if (args.output === 'json') {
