@@ -247,7 +247,7 @@ describe('review fixes: what others can put in the cluster is never written back
   test('rollback renders the recorded spec again: an object slipped into a revision record is ignored', async () => {
     const kube = await threeRevisions();
     const cm = kube.peek('configmaps', 'web.pachsvc.r1')!;
-    const objects = JSON.parse((cm.data as Record<string, string>).objects);
+    const objects = JSON.parse((cm.data as Record<string, string>).objects!);
     objects.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evil' }, spec: { containers: [{ name: 'x', image: 'evil', securityContext: { privileged: true } }] } });
     await kube.patch({ api: '/api/v1', resource: 'configmaps' }, 'default', 'web.pachsvc.r1', [{ op: 'replace', path: '/data/objects', value: JSON.stringify(objects) }]);
     const r = await runIn(['rollback', 'web', '--to-revision', '1'], { kube });
@@ -260,7 +260,7 @@ describe('review fixes: what others can put in the cluster is never written back
   test('rollback refuses a record whose spec was tampered into something that does not load', async () => {
     const kube = await threeRevisions();
     const cm = kube.peek('configmaps', 'web.pachsvc.r1')!;
-    const objects = JSON.parse((cm.data as Record<string, string>).objects);
+    const objects = JSON.parse((cm.data as Record<string, string>).objects!);
     objects.find((o: { kind: string }) => o.kind === 'Deployment').metadata.annotations['pachsvc.io/spec'] = JSON.stringify({ pipeline: { name: 'web' }, transform: { image: 'x' }, service: { internal_port: 70000 } });
     await kube.patch({ api: '/api/v1', resource: 'configmaps' }, 'default', 'web.pachsvc.r1', [{ op: 'replace', path: '/data/objects', value: JSON.stringify(objects) }]);
     const before = kube.writes().length;
@@ -297,7 +297,7 @@ describe('review fixes: edit', () => {
   test('does not overwrite what someone else wrote while the editor was open', async () => {
     const kube = new FakeKube();
     await runIn(['apply', '-f', spec('nginx:1'), '--no-pin'], { kube });
-    let copy = '';
+    let copy: string = '';
     const r = await runIn(['edit', 'web'], {
       kube,
       edit: async (p) => {
@@ -308,6 +308,7 @@ describe('review fixes: edit', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /was changed by someone else meanwhile \(revision 1 is now 2\): nothing was written/);
     copy = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    assert.ok(copy);
     assert.match(readFileSync(copy, 'utf8'), /image: nginx:alice/);
     assert.equal(image(kube), 'nginx:bob');
     assert.equal(kube.peek('services', 'web')?.spec?.ports?.[0]?.port, 9090);
@@ -319,7 +320,7 @@ describe('review fixes: edit', () => {
     const r = await runIn(['edit', 'web'], { kube, edit: (p) => writeFileSync(p, readFileSync(p, 'utf8').replace('image: nginx:1', 'image: nginx:9')) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Forbidden/);
-    const copy = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    const copy: string = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
     assert.match(readFileSync(copy, 'utf8'), /image: nginx:9/);
   });
 });
