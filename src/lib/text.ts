@@ -56,8 +56,16 @@ export function terminalLine(message: string, max = 8192): string {
     .join('\n');
 }
 
+/**
+ * One line of a table or one field's value, from the cluster or a file, written to a terminal: as
+ * terminalLine, and a newline in it is shown as `\n` (it cannot start a line that looks like another row).
+ */
+export function terminalCell(text: string, max = 8192): string {
+  return terminalLine(text.replace(/\n/g, '\\n'), max);
+}
+
 /** String(value), for values String() cannot convert (objects without a prototype, symbols' holders). */
-function safeString(value: unknown): string {
+export function safeString(value: unknown): string {
   try {
     return String(value);
   } catch {

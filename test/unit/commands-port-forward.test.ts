@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWith } from '../../src/cli/start/run.ts';
+import { ClusterError } from '../../src/cluster/errors.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { addressFlag, portArg } from '../../src/cli/commands/port-forward.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
@@ -251,6 +252,26 @@ describe('port-forward', () => {
     kube.forwardPod('web-a', (await server('A')).port);
     assert.equal(await ask(port, 'y'), 'A y');
     assert.equal(await run.stop(), 0);
+  });
+
+  test("what the API server or the kubelet says of a failed connection is one line, escaped", async () => {
+    const kube = new FakeKube();
+    seedService(kube);
+    kube.seed('pods', pod('web-a'));
+    kube.portForward = async () => {
+      throw new ClusterError('Failed', 'error forwarding port 8080: \u001b]52;c;cm0gLXJmIH4K\u0007\u001b[2J\r\u009b31m\nFAKE LINE');
+    };
+    const run = start(['port-forward', 'web', ':8080'], { kube });
+    try {
+      const port = await run.port();
+      await assert.rejects(ask(port, 'x'));
+      await until(() => /an error occurred forwarding to pod web-a port 8080/.test(run.err()));
+      assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(run.err()), JSON.stringify(run.err()));
+      assert.ok(!/^FAKE LINE/m.test(run.err()), JSON.stringify(run.err()));
+      assert.match(run.err(), /^error: an error occurred forwarding to pod web-a port 8080: error forwarding port 8080: \\u001b\]52;c;cm0gLXJmIH4K\\u0007\\u001b\[2J\\r\\u009b31m\\nFAKE LINE$/m);
+    } finally {
+      assert.equal(await run.stop(), 0);
+    }
   });
 
   test('forwarding Forbidden (RBAC): the first connection ends the forward with exit 1 and the reason', async () => {

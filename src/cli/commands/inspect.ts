@@ -5,6 +5,7 @@ import type { ServiceDetails } from '../../cluster/describe.ts';
 import type { ServedCommit } from '../../cluster/logs.ts';
 import { foreignFields } from '../../cluster/drift.ts';
 import { decodeSpec } from '../../contract.ts';
+import { terminalCell, terminalLine } from '../../lib/text.ts';
 import { defineCommand } from '../command.ts';
 import { CLUSTER_FLAGS, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
 import { formatTable } from '../output/table.ts';
@@ -91,10 +92,13 @@ export function buildView(d: ServiceDetails, served: ServedCommit[], k8s: Cluste
   };
 }
 
+// Most of what inspect shows was written by others (the spec's description, annotations, event and
+// termination messages, field managers' names, load balancer host names): every value is one line that
+// cannot act on the terminal (tables escape their cells), and the whole is checked once more at the end.
 function describe(v: View, age: (t: string | undefined) => string): string {
   const out: string[] = [];
   const field = (k: string, val: string | undefined) => {
-    if (val !== undefined && val !== '') out.push(`${`${k}:`.padEnd(14)}${val}`);
+    if (val !== undefined && val !== '') out.push(`${`${k}:`.padEnd(14)}${terminalCell(val)}`);
   };
   field('Name', v.name);
   field('Namespace', v.namespace);
@@ -113,16 +117,16 @@ function describe(v: View, age: (t: string | undefined) => string): string {
   ]);
   out.push(indent(formatTable(['NAME', 'REF', 'PINNED COMMIT', 'MODE', 'SERVING NOW'], inputRows)));
   out.push('Reach it:');
-  if (v.reach.inCluster) out.push(`  in the cluster:  ${v.reach.inCluster}${v.reach.clusterIP ? `  (ClusterIP ${v.reach.clusterIP})` : ''}`);
+  if (v.reach.inCluster) out.push(terminalCell(`  in the cluster:  ${v.reach.inCluster}${v.reach.clusterIP ? `  (ClusterIP ${v.reach.clusterIP})` : ''}`));
   if (v.reach.nodePort) {
     const nodes = v.reach.nodePorts.map((n) => `${n.address} (${n.node})`).join(', ');
-    out.push(`  outside:         port ${v.reach.nodePort} on every node${nodes ? `: ${nodes}` : ''}`);
+    out.push(terminalCell(`  outside:         port ${v.reach.nodePort} on every node${nodes ? `: ${nodes}` : ''}`));
   }
-  if (v.reach.loadBalancer) out.push(`  load balancer:   ${v.reach.loadBalancer.join(', ')}`);
+  if (v.reach.loadBalancer) out.push(terminalCell(`  load balancer:   ${v.reach.loadBalancer.join(', ')}`));
   out.push('', 'Pods:');
   if (v.pods.length === 0) out.push('  <none>');
   else out.push(indent(formatTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'NODE'], v.pods.map((p) => [p.name, p.ready, p.status, p.restarts, p.node])).trimEnd()));
-  for (const r of v.notReady) out.push(`  ! ${r}`);
+  for (const r of v.notReady) out.push(`  ! ${terminalCell(r)}`);
   if (v.setByOthers.length > 0) {
     out.push('', 'Set by others:');
     out.push(indent(formatTable(['OBJECT', 'FIELD', 'SET BY'], v.setByOthers.flatMap((x) => x.fields.map((y) => [x.object, y.path, y.managers.join(', ')]))).trimEnd()));
@@ -132,7 +136,7 @@ function describe(v: View, age: (t: string | undefined) => string): string {
   if (v.events.length === 0) out.push('  <none>');
   else out.push(indent(formatTable(['AGE', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], v.events.map((e) => [age(e.time), e.type, e.reason, e.object, e.message])).trimEnd()));
   if (v.spec) out.push('', 'Spec:', indent(toYaml(v.spec)).trimEnd());
-  return `${out.join('\n')}\n`;
+  return `${terminalLine(out.join('\n'), Infinity)}\n`;
 }
 
 function indent(text: string): string {

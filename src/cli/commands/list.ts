@@ -1,6 +1,7 @@
 import type { ServiceSummary } from '../../cluster/list.ts';
 import { defineCommand } from '../command.ts';
 import { CLUSTER_FLAGS, type ClusterFlags } from '../flags/cluster.ts';
+import { terminalCell } from '../../lib/text.ts';
 import { writeLine } from '../output/iostreams.ts';
 import { formatTable } from '../output/table.ts';
 import { toYaml } from '../output/yaml.ts';
@@ -35,7 +36,7 @@ export const LIST = defineCommand<Args>({
       return;
     }
     if (args.output === 'name') {
-      for (const s of services) writeLine(io.stdout, `service/${s.name}`);
+      for (const s of services) writeLine(io.stdout, `service/${terminalCell(s.name)}`);
       return;
     }
     if (services.length === 0) {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Kube } from '../../cluster/kube.ts';
 import type { Forward, ForwardOptions } from '../../cluster/portforward.ts';
 import { PORT_NAME } from '../../contract.ts';
-import { quote } from '../../lib/text.ts';
+import { quote, terminalCell } from '../../lib/text.ts';
 import { defineCommand } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
@@ -118,8 +118,9 @@ async function forwardUntilStopped(f: Factory, kube: Kube, options: Omit<Forward
       forward = await startForward(kube, {
         ...options,
         signal: controller.signal,
-        onPodChange: (message) => writeLine(f.io.stderr, message),
-        onConnectionError: (message) => writeLine(f.io.stderr, `${style(f.io).red('error:')} ${message}`),
+        // Both carry what the API server or the kubelet said (a pod's name, an error's text): shown, never obeyed.
+        onPodChange: (message) => writeLine(f.io.stderr, terminalCell(message)),
+        onConnectionError: (message) => writeLine(f.io.stderr, `${style(f.io).red('error:')} ${terminalCell(message)}`),
       });
     } catch (err) {
       if (controller.signal.aborted) return EXIT.ok;

@@ -3,7 +3,7 @@
 // fails (exit 1) when the Kubernetes server cannot be reached; pachd out of reach is only a warning. The
 // checkout containers run pachctl, whose version should match pachd's: a difference is a warning.
 import type { ServerVersion } from '../../cluster/kube.ts';
-import { quote } from '../../lib/text.ts';
+import { quote, terminalCell } from '../../lib/text.ts';
 import { defineCommand } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, durationFlag, type ClusterFlags } from '../flags/cluster.ts';
@@ -57,10 +57,11 @@ export const VERSION_COMMAND = defineCommand<Args>({
     if (args.output === 'json') writeLine(f.io.stdout, JSON.stringify(result, null, 2));
     else if (args.output === 'yaml') f.io.stdout.write(toYaml(result));
     else {
+      // The servers' versions are what the servers say (pachd's `additional`, a proxy's gitVersion): shown, never obeyed.
       writeLine(f.io.stdout, `pachsvc Version: ${VERSION}`);
-      writeLine(f.io.stdout, `Checkout Image: ${options.pachctlImage}`);
-      if (result.kubernetes) writeLine(f.io.stdout, `Kubernetes Server Version: ${result.kubernetes.gitVersion}`);
-      if (result.pachd) writeLine(f.io.stdout, `pachd Version: ${result.pachd.version}`);
+      writeLine(f.io.stdout, `Checkout Image: ${terminalCell(options.pachctlImage)}`);
+      if (result.kubernetes) writeLine(f.io.stdout, `Kubernetes Server Version: ${terminalCell(String(result.kubernetes.gitVersion))}`);
+      if (result.pachd) writeLine(f.io.stdout, `pachd Version: ${terminalCell(result.pachd.version)}`);
     }
 
     const pachd = result.pachd;
@@ -69,7 +70,9 @@ export const VERSION_COMMAND = defineCommand<Args>({
       const { imageTag, sameVersion } = await import('../../pachyderm/version.ts');
       const tag = imageTag(options.pachctlImage);
       if (tag !== undefined && !sameVersion(tag, pachd.version)) {
-        warn(f.io, `checkout containers use ${options.pachctlImage}, but pachd is ${pachd.version}: pass --pachctl-version ${pachd.version.replace(/^v/, '')} to create, update and apply (pachctl should match pachd)`);
+        // One line: warn escapes control characters, and a newline in what pachd said is one too.
+        const said = terminalCell(pachd.version);
+        warn(f.io, `checkout containers use ${terminalCell(options.pachctlImage)}, but pachd is ${said}: pass --pachctl-version ${said.replace(/^v/, '')} to create, update and apply (pachctl should match pachd)`);
       }
     }
     // As kubectl version: the server out of reach fails the command, after what could be said.
