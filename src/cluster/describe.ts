@@ -26,12 +26,8 @@ export async function describeService(c: Kube, namespace: string, name: string):
     c.list(KINDS.Pod, namespace, { labelSelector: managedSelector(name) }),
   ]);
   if (!deployment && !service) throw notFound(name, namespace);
-  const uids = new Set([deployment, service, ...pods.items].map((o) => o?.metadata.uid).filter(Boolean));
   const [events, nodes] = await Promise.all([
-    c.list(KINDS.Event, namespace, { limit: 500 }).then(
-      (l) => l.items.filter((e) => uids.has((e.involvedObject as { uid?: string } | undefined)?.uid) || isReplicaSetOf(e, name, deployment)),
-      () => [],
-    ),
+    serviceEvents(c, namespace, name, deployment, [service, ...pods.items]),
     service?.spec?.type === 'NodePort' || service?.spec?.type === 'LoadBalancer' ? nodeAddresses(c) : Promise.resolve([]),
   ]);
   return {
@@ -106,11 +102,59 @@ function printedPorts(service: KubeObject): string {
   return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
 }
 
-// ReplicaSet events name no Deployment; those of this service's ReplicaSets are the ones since it was created.
-function isReplicaSetOf(e: KubeObject, name: string, deployment: KubeObject | undefined): boolean {
-  const io = e.involvedObject as { kind?: string; name?: string } | undefined;
-  const since = deployment?.metadata.creationTimestamp ?? '';
-  return io?.kind === 'ReplicaSet' && typeof io.name === 'string' && io.name.startsWith(`${name}-`) && eventTime(e) >= since;
+/** Events asked for at once (one request per object). */
+const EVENT_REQUESTS = 8;
+/** Events of one object, at most: more is not read (an object's events are few: the API server merges repeats). */
+const EVENTS_PER_OBJECT = 500;
+
+/**
+ * The events of the service's objects: its Deployment, its Service, its pods and the Deployment's
+ * ReplicaSets (which say why no pod was created: quota, admission). Asked for object by object
+ * (involvedObject.uid), so a busy namespace hides none of them, and another service's objects (web-api's
+ * ReplicaSets for web) are never taken for this one's. What cannot be read (RBAC) is left out.
+ */
+async function serviceEvents(c: Kube, namespace: string, name: string, deployment: KubeObject | undefined, others: (KubeObject | undefined)[]): Promise<KubeObject[]> {
+  // The ReplicaSets are looked up while the other objects' events are read.
+  const [direct, ofReplicaSets] = await Promise.all([
+    eventsOf(c, namespace, [deployment, ...others]),
+    deployment ? replicaSetsOf(c, namespace, name, deployment).then((sets) => eventsOf(c, namespace, sets)) : [],
+  ]);
+  return [...direct, ...ofReplicaSets];
+}
+
+async function eventsOf(c: Kube, namespace: string, objects: (KubeObject | undefined)[]): Promise<KubeObject[]> {
+  const uids = [...new Set(objects.map((o) => o?.metadata.uid).filter((u): u is string => Boolean(u)))];
+  const lists = await inBatches(uids, EVENT_REQUESTS, (uid) =>
+    c.list(KINDS.Event, namespace, { fieldSelector: `involvedObject.uid=${uid}`, limit: EVENTS_PER_OBJECT }).then(
+      (l) => l.items,
+      () => [],
+    ),
+  );
+  return lists.flat();
+}
+
+// The Deployment's ReplicaSets: those of its pods' labels that it owns (the owner's uid, not a name's prefix).
+async function replicaSetsOf(c: Kube, namespace: string, name: string, deployment: KubeObject): Promise<KubeObject[]> {
+  try {
+    const list = await c.list(KINDS.ReplicaSet, namespace, { labelSelector: managedSelector(name) });
+    return list.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid));
+  } catch {
+    return [];
+  }
+}
+
+/** work(item) for every item, at most `size` at a time, the results in the items' order. */
+async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
 }
 
 export function eventTime(e: KubeObject): string {

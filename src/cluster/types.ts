@@ -12,6 +12,7 @@ export interface Kind {
 
 export const KINDS = {
   Deployment: { api: '/apis/apps/v1', resource: 'deployments' },
+  ReplicaSet: { api: '/apis/apps/v1', resource: 'replicasets' },
   Service: { api: '/api/v1', resource: 'services' },
   Pod: { api: '/api/v1', resource: 'pods' },
   Event: { api: '/api/v1', resource: 'events' },

@@ -19,6 +19,8 @@ export interface Call {
   dryRun?: boolean;
   /** For apply: the resourceVersion precondition sent, if any. */
   resourceVersion?: string;
+  /** For list: the field selector sent, if any. */
+  fieldSelector?: string;
 }
 
 type Hook = (call: Call) => Promise<void> | void;
@@ -118,15 +120,18 @@ export class FakeKube implements Kube {
   }
 
   async list(kind: Kind, namespace: string | undefined, query: ListQuery = {}): Promise<ObjectList> {
-    await this.record({ verb: 'list', resource: kind.resource, ...(namespace ? { namespace } : {}) });
-    return { items: this.select(kind.resource, namespace, query.labelSelector), metadata: { resourceVersion: String(this.rv) } };
+    await this.record({ verb: 'list', resource: kind.resource, ...(namespace ? { namespace } : {}), ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}) });
+    const all = this.select(kind.resource, namespace, query.labelSelector).filter(fieldsMatch(query.fieldSelector));
+    // As the API server pages: at most `limit` items, and a token for the rest.
+    const from = query.continue ? Number(query.continue) : 0;
+    const to = query.limit ? from + query.limit : all.length;
+    return { items: all.slice(from, to), metadata: { resourceVersion: String(this.rv), ...(to < all.length ? { continue: String(to) } : {}) } };
   }
 
   private select(resource: string, namespace: string | undefined, selector: string | undefined): KubeObject[] {
     const wanted = (selector ?? '').split(',').filter(Boolean).map((s) => s.split('='));
     return [...this.store.entries()]
-      .filter(([k]) => k.startsWith(`${resource}/${namespace ?? ''}`) && (namespace !== undefined || true))
-      .filter(([k]) => namespace === undefined || k.startsWith(`${resource}/${namespace}/`))
+      .filter(([k]) => k.startsWith(namespace === undefined ? `${resource}/` : `${resource}/${namespace}/`))
       .map(([, v]) => structuredClone(v))
       .filter((o) => wanted.every(([k, v]) => o.metadata.labels?.[k!] === v))
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
@@ -302,6 +307,23 @@ function cellsOf(resource: string, o: KubeObject): unknown[] {
     return [o.metadata.name, s.ready, s.status, Number(s.restarts ?? 0), '1m', '10.244.0.5', s.node ?? ''];
   }
   return [o.metadata.name];
+}
+
+/**
+ * A field selector's test (`involvedObject.uid=…,type=Warning`: equality of dotted paths), as the API
+ * server applies the ones it supports for a kind.
+ */
+function fieldsMatch(selector: string | undefined): (o: KubeObject) => boolean {
+  const wanted = (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((s) => /^([^=!]+)==?(.*)$/.exec(s) ?? [s, s, undefined]);
+  return (o) =>
+    wanted.every(([, path, value]) => {
+      let at: unknown = o;
+      for (const part of path!.split('.')) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined;
+      return at !== undefined && String(at) === value;
+    });
 }
 
 function key(resource: string, namespace: string, name: string): string {
