@@ -31,6 +31,7 @@ try {
   await bundle(out);
   train(out);
   if (analyze) printAnalysis(out);
+  rmSync(join(out, 'meta.json'), { force: true });
   swapIn(out, join(root, 'dist'));
 } finally {
   rmSync(out, { recursive: true, force: true });

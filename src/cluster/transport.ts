@@ -464,7 +464,8 @@ const CLOSE_BRACE = 0x7d;
  * kept as it came.
  */
 export class ManagedFieldsFilter {
-  private out = Buffer.allocUnsafe(1 << 16);
+  // Uninitialized: only the bytes written become resident, so one size fits a page of any kind.
+  private out = Buffer.allocUnsafeSlow(4 << 20);
   private size = 0;
   /** The last bytes of the previous chunk, when they may begin the key. */
   private carry: Buffer | undefined;
