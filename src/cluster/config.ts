@@ -430,7 +430,8 @@ function secureContext(tls: TlsOptions, clusterLabel: string, who: string, userF
     if (tls.ca && (p = problem({ ca: tls.ca }))) throw fail(`the certificate authority of ${clusterLabel} cannot be read: ${p}`);
     if (tls.cert && (p = problem({ cert: tls.cert }))) throw fail(`the client certificate of ${who} in ${quote(userFile)} cannot be read: ${p}`);
     if (tls.key && (p = problem({ key: tls.key }))) throw fail(`the client key of ${who} in ${quote(userFile)} cannot be read: ${p}`);
-    if (/mismatch/i.test(why(err))) throw fail(`the client key of ${who} in ${quote(userFile)} does not belong to its client certificate`);
+    // OpenSSL's X509_check_private_key, through Node: the key is not the certificate's.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH') throw fail(`the client key of ${who} in ${quote(userFile)} does not belong to its client certificate`);
     throw fail(`the TLS settings of ${clusterLabel} and ${who} cannot be used: ${why(err)}`);
   }
 }

@@ -200,9 +200,6 @@ export function fromNetwork(err: unknown, server: string, timeoutMs: number): Cl
   if (code === 'EPROTO') {
     return new KubectlError('Unreachable', `Unable to connect to the server: the TLS handshake with ${host} failed: ${openSslReason(e.message ?? code)}`);
   }
-  if (/HTTP protocol is not allowed/.test(e.message ?? '')) {
-    return new ClusterError('NoConfig', `the server ${host} is plain HTTP; set insecure-skip-tls-verify on its cluster in the kubeconfig to use it`);
-  }
   return new KubectlError('Unreachable', `Unable to connect to the server ${host}: ${firstLine(e.message ?? String(err))}`);
 }
 

@@ -86,20 +86,36 @@ export async function openPodStream(cluster: Cluster, namespace: string, pod: st
   return stream;
 }
 
+/**
+ * What the `ws` package says when a WebSocket does not open, read in this one place. client-node rejects
+ * with ws's ErrorEvent, whose only account of an HTTP answer other than 101 is the text `Unexpected server
+ * response: <status>` (ws/lib/websocket.js, abortHandshake: no status field), and of the opening handshake
+ * timing out the text `Opening handshake has timed out`. Everything else is a network error (err.error).
+ */
+function webSocketFailure(err: unknown): { status?: number; handshakeTimedOut: boolean; cause: unknown } {
+  const message = String((err as { message?: unknown })?.message ?? err);
+  const status = /Unexpected server response: (\d{3})/.exec(message)?.[1];
+  return {
+    ...(status ? { status: Number(status) } : {}),
+    handshakeTimedOut: /handshake has timed out/i.test(message),
+    cause: (err as { error?: unknown })?.error ?? err,
+  };
+}
+
 // The WebSocket did not open: the API server's status (only its code reaches us), a time limit, the network.
 function openFailure(err: unknown, server: string, namespace: string, pod: string, handshakeMs: number): ClusterError {
-  const message = String((err as { message?: unknown })?.message ?? err);
-  const code = Number(/Unexpected server response: (\d{3})/.exec(message)?.[1] ?? 0);
+  const failure = webSocketFailure(err);
+  const code = failure.status ?? 0;
   if (code === 404) return new KubectlError('NotFound', `Error from server (NotFound): pods "${pod}" not found`, 404);
   if (code === 401) return new KubectlError('Unauthorized', `You must be logged in to the server (Unauthorized) [${server}]`, 401);
   if (code === 403) {
     return new ClusterError('Forbidden', `the API server refused to forward to pod ${pod} (403 Forbidden): the user may not create pods/portforward in namespace ${namespace}`, 403);
   }
   if (code !== 0) return new ClusterError('Failed', `the API server refused to forward to pod ${pod} (HTTP ${code})`, code);
-  if (/handshake has timed out/i.test(message)) {
+  if (failure.handshakeTimedOut) {
     return new KubectlError('Timeout', `Unable to connect to the server: opening the forward to pod ${pod} on ${hostOf(server)} timed out after ${duration(handshakeMs)}`);
   }
-  return fromNetwork((err as { error?: unknown })?.error ?? err, server, 0);
+  return fromNetwork(failure.cause, server, 0);
 }
 
 // --- which pod, which port ---------------------------------------------------------------------------------

@@ -10,9 +10,23 @@ import { jsonEqual } from './patch.ts';
 
 export type ContainerRole = { role: 'service' } | { role: 'checkout' | 'follow'; input: string };
 
+/** What a finding is about. */
+export type FindingKind =
+  | 'unnamed' // a container without a name
+  | 'bad-name' // a name Kubernetes refuses
+  | 'duplicate-name'
+  | 'moved' // one of pachsvc's containers moved between containers and initContainers
+  | 'removed' // one of pachsvc's containers is gone
+  | 'replaced' // the service container lost what pachsvc set on it
+  | 'command' // a checkout or follow container runs another command
+  | 'mount' // /pfs mounted otherwise
+  | 'volume-removed' // the pfs volume is gone
+  | 'volume-source'; // the pfs volume has no source, or another kind of source
+
 export interface Finding {
   /** Stable across patch steps: the same problem found again has the same key. */
   key: string;
+  kind: FindingKind;
   error: boolean;
   /** Follows the field's name: "pod_spec <text>". */
   text: string;
@@ -54,12 +68,12 @@ function nameFindings(pod: unknown): Finding[] {
     containersOf(pod, list).forEach((c, i) => {
       const name = own(c, 'name');
       if (typeof name !== 'string') {
-        out.push({ key: `noname:${list}:${i}`, error: true, text: `leaves ${list}[${i}] without a name: Kubernetes would refuse the pod` });
+        out.push({ key: `noname:${list}:${i}`, kind: 'unnamed', error: true, text: `leaves ${list}[${i}] without a name: Kubernetes would refuse the pod` });
         return;
       }
       const problem = containerNameProblem(name);
-      if (problem) out.push({ key: `name:${name}`, error: true, text: `names a container ${quote(name)}, which ${problem}: Kubernetes would refuse the pod` });
-      if (seen.has(name)) out.push({ key: `dup:${name}`, error: true, text: `gives two containers the name ${quote(name)}: Kubernetes would refuse the pod` });
+      if (problem) out.push({ key: `name:${name}`, kind: 'bad-name', error: true, text: `names a container ${quote(name)}, which ${problem}: Kubernetes would refuse the pod` });
+      if (seen.has(name)) out.push({ key: `dup:${name}`, kind: 'duplicate-name', error: true, text: `gives two containers the name ${quote(name)}: Kubernetes would refuse the pod` });
       seen.add(name);
     });
   }
@@ -78,19 +92,19 @@ function containerFindings(pod: unknown, list: (typeof LISTS)[number], before: O
   const now = containersOf(pod, list).find((c) => own(c, 'name') === name);
   if (!now) {
     if (containersOf(pod, other).some((c) => own(c, 'name') === name)) {
-      return [{ key: `moved:${name}`, error: false, text: `moves ${what} from ${list} to ${other}: ${consequence(role)}` }];
+      return [{ key: `moved:${name}`, kind: 'moved', error: false, text: `moves ${what} from ${list} to ${other}: ${consequence(role)}` }];
     }
-    return [{ key: `removed:${name}`, error: false, text: `removes ${what}: ${consequence(role)}` }];
+    return [{ key: `removed:${name}`, kind: 'removed', error: false, text: `removes ${what}: ${consequence(role)}` }];
   }
   const out: Finding[] = [];
   if (role.role === 'service') {
     const lost = lostSettings(before, now);
-    if (lost.length > 0) out.push({ key: `replaced:${name}`, error: false, text: `replaces ${what}: it no longer has ${joinList(lost)}` });
+    if (lost.length > 0) out.push({ key: `replaced:${name}`, kind: 'replaced', error: false, text: `replaces ${what}: it no longer has ${joinList(lost)}` });
   } else if (!jsonEqual(own(before, 'command'), own(now, 'command')) || !jsonEqual(own(before, 'args'), own(now, 'args'))) {
-    out.push({ key: `command:${name}`, error: false, text: `changes the command of ${what}: pachsvc's ${role.role} script no longer runs, so ${consequence(role)}` });
+    out.push({ key: `command:${name}`, kind: 'command', error: false, text: `changes the command of ${what}: pachsvc's ${role.role} script no longer runs, so ${consequence(role)}` });
   }
   const mount = mountProblem(now, role);
-  if (mount) out.push({ key: `mount:${name}`, error: false, text: `${mount} in ${what}` });
+  if (mount) out.push({ key: `mount:${name}`, kind: 'mount', error: false, text: `${mount} in ${what}` });
   return out;
 }
 
@@ -152,15 +166,16 @@ function volumeFindings(pod: unknown): Finding[] {
   const volumesValue = own(pod, 'volumes');
   const volumes = Array.isArray(volumesValue) ? volumesValue.filter(isObj) : [];
   const pfs = volumes.find((v) => own(v, 'name') === PFS_VOLUME);
-  if (!pfs) return [{ key: 'volume', error: false, text: `removes the ${quote(PFS_VOLUME)} volume that holds ${PFS_PATH}: the containers that mount it cannot start` }];
+  if (!pfs) return [{ key: 'volume', kind: 'volume-removed', error: false, text: `removes the ${quote(PFS_VOLUME)} volume that holds ${PFS_PATH}: the containers that mount it cannot start` }];
   if (isObj(own(pfs, 'emptyDir'))) return [];
   const kind = Object.keys(pfs).find((k) => k !== 'name');
-  if (kind === undefined) return [{ key: 'volume', error: false, text: `leaves the ${quote(PFS_VOLUME)} volume without a source (pachsvc's is an emptyDir)` }];
+  if (kind === undefined) return [{ key: 'volume', kind: 'volume-source', error: false, text: `leaves the ${quote(PFS_VOLUME)} volume without a source (pachsvc's is an emptyDir)` }];
   const hostPath = kind === 'hostPath' ? own(own(pfs, 'hostPath'), 'path') : undefined;
   const detail = typeof hostPath === 'string' ? ` (${quote(hostPath)})` : '';
   return [
     {
       key: 'volume',
+      kind: 'volume-source',
       error: false,
       text: `makes the ${quote(PFS_VOLUME)} volume a ${quote(kind)}${detail} instead of pachsvc's emptyDir: checkouts write into it and serve what is already there, and it outlives the pod${kind === 'hostPath' ? ' on the node, shared with every pod that mounts the same path' : ''}`,
     },

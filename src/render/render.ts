@@ -9,7 +9,7 @@ import { PatchError, type PatchField, type RenderWarning } from './errors.ts';
 import { objectLabels } from './labels.ts';
 import { checkAnnotations } from './limits.ts';
 import { jsonPatch, mergePatch } from './patch.ts';
-import { podFindings, type ContainerRole } from './pod-checks.ts';
+import { podFindings, type ContainerRole, type FindingKind } from './pod-checks.ts';
 import type { Container, KubeObject, ObjectMeta, RenderOptions } from './types.ts';
 
 export interface RenderedService {
@@ -129,6 +129,10 @@ export function renderKubeService(service: ServiceSpec, options: RenderOptions):
   };
 }
 
+// What pod_spec (a merge patch) undoes when it gives a list (containers, volumes) whole: an item pachsvc
+// put there is lost or replaced.
+const LOST_TO_A_WHOLE_LIST: ReadonlySet<FindingKind> = new Set<FindingKind>(['removed', 'replaced', 'volume-removed']);
+
 /**
  * Applies pod_spec, then pod_patch, to pachsvc's pod. What they undo of it (podFindings) is blamed on the
  * step that did it: pod_spec, or the pod_patch operation after which it was first found (and stayed).
@@ -156,7 +160,7 @@ function patchPod(pod: Obj, service: ServiceSpec, roles: Map<string, ContainerRo
   for (const f of [...findings.filter((f) => f.error), ...findings.filter((f) => !f.error)]) {
     const by = blame.get(f.key)!;
     let message = `${by.label} ${f.text}`;
-    if (by.field === 'pod_spec' && /^(removes|replaces)/.test(f.text)) message += ' (a merge patch replaces a list whole; pod_patch can change one field of one item)';
+    if (by.field === 'pod_spec' && LOST_TO_A_WHOLE_LIST.has(f.kind)) message += ' (a merge patch replaces a list whole; pod_patch can change one field of one item)';
     if (f.error) throw new PatchError(by.field, message, by.pointer);
     warnings.push({ field: by.field, pointer: by.pointer, message });
   }

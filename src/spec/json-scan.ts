@@ -10,10 +10,14 @@ export interface JsonPiece {
   end: number;
 }
 
-/** Where the text goes beyond a limit. */
+/** Which of LIMITS the text goes beyond. */
+export type JsonLimit = 'depth' | 'values';
+
+/** Where the text goes beyond a limit, and which. */
 export class JsonLimitError extends Error {
   constructor(
     readonly offset: number,
+    readonly limit: JsonLimit,
     message: string,
   ) {
     super(message);
@@ -102,7 +106,7 @@ function scanValue(text: string, start: number, budget: { values: number }): num
     } else if (c === 0x7b || c === 0x5b) {
       count(budget, i);
       depth++;
-      if (depth > LIMITS.depth) throw new JsonLimitError(i, depthMessage());
+      if (depth > LIMITS.depth) throw new JsonLimitError(i, 'depth', depthMessage());
       i++;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth--;
@@ -124,5 +128,5 @@ function scanValue(text: string, start: number, budget: { values: number }): num
 
 function count(budget: { values: number }, offset: number): void {
   budget.values++;
-  if (budget.values > LIMITS.values) throw new JsonLimitError(offset, valuesMessage());
+  if (budget.values > LIMITS.values) throw new JsonLimitError(offset, 'values', valuesMessage());
 }

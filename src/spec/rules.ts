@@ -7,7 +7,7 @@ import { isObj, own, type Obj } from '../lib/objects.ts';
 import { quote } from '../lib/text.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { findInputs } from './inputs.ts';
-import { checkJsonText, depthMessage, JsonLimitError } from './json-scan.ts';
+import { checkJsonText, JsonLimitError } from './json-scan.ts';
 import { envNameProblem, imageProblem, labelValueProblem, qualifiedNameProblem, secretKeyProblem } from './kube.ts';
 import { LIMITS, ANNOTATIONS_SIZE_LIMIT } from './limits.ts';
 import type { Normalized } from './normalize.ts';
@@ -416,7 +416,7 @@ function parseJsonField(spec: Obj, field: string, r: Reporter): unknown {
     return JSON.parse(raw);
   } catch (err) {
     if (err instanceof JsonLimitError) {
-      r.error(`/${field}`, `${r.display(`/${field}`)}: ${err.message === depthMessage() ? `its JSON is nested more than ${LIMITS.depth} levels deep` : err.message}`);
+      r.error(`/${field}`, `${r.display(`/${field}`)}: ${err.limit === 'depth' ? `its JSON is nested more than ${LIMITS.depth} levels deep` : err.message}`);
     } else {
       r.error(`/${field}`, `${r.display(`/${field}`)} is not valid JSON: ${quote((err as Error).message, 120).slice(1, -1)}`);
     }

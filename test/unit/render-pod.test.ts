@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchError, RenderError, MAX_ANNOTATIONS_BYTES, renderService, renderWithNotes, type RenderWarning } from '../../src/render/index.ts';
 import { containerSuffixes, checkoutContainer } from '../../src/render/containers.ts';
-import { containerNameProblem } from '../../src/render/pod-checks.ts';
+import { containerNameProblem, podFindings, type ContainerRole } from '../../src/render/pod-checks.ts';
 import { SERVICE_SCRIPT } from '../../src/render/generated/scripts.ts';
 import type { Input, ServiceSpec } from '../../src/spec/model.ts';
 import { COMMIT_A, json, service, spec } from './helpers/spec.ts';
@@ -192,6 +192,35 @@ describe('warnings when pod_spec or pod_patch undo pachsvc\'s pod', () => {
     assert.match(warningsOf(replaced)[0]!.message, /^pod_patch operation 0 makes the "pfs" volume a "persistentVolumeClaim" instead of/);
     const removed = await svc({ pod_patch: [{ op: 'remove', path: '/volumes/0' }] });
     assert.match(warningsOf(removed)[0]!.message, /^pod_patch operation 0 removes the "pfs" volume that holds \/pfs/);
+  });
+
+  test('each finding says what it is about (its kind); the merge patch note goes with the kinds a whole list undoes', async () => {
+    const baseline = render(await svc({ input: follow })).pod;
+    const roles = new Map<string, ContainerRole>([
+      ['service', { role: 'service' }],
+      ['checkout-data', { role: 'checkout', input: 'data' }],
+      ['follow-data', { role: 'follow', input: 'data' }],
+    ]);
+    const kinds = (pod: Obj) => podFindings(pod, baseline, roles).map((f) => f.kind);
+    const pod = (change: (p: Obj) => void) => {
+      const p = structuredClone(baseline);
+      change(p);
+      return p;
+    };
+    assert.deepEqual(kinds(baseline), []);
+    assert.deepEqual(kinds(pod((p) => p.containers.splice(1, 1))), ['removed']);
+    assert.deepEqual(kinds(pod((p) => p.initContainers.push(p.containers.splice(1, 1)[0]))), ['moved']);
+    assert.deepEqual(kinds(pod((p) => delete p.containers[0].readinessProbe)), ['replaced']);
+    assert.deepEqual(kinds(pod((p) => (p.initContainers[0].command = ['true']))), ['command']);
+    assert.deepEqual(kinds(pod((p) => (p.volumes = []))), ['volume-removed']);
+    assert.deepEqual(kinds(pod((p) => (p.volumes = [{ name: 'pfs', hostPath: { path: '/x' } }]))), ['volume-source']);
+    assert.deepEqual(kinds(pod((p) => (p.containers[0].name = 'Bad_Name'))).sort(), ['bad-name', 'removed']);
+    // The note follows the kind, whatever the words: a moved container gets none, a removed volume one.
+    const note = /a merge patch replaces a list whole/;
+    const moved = await svc({ input: follow, pod_spec: { initContainers: [...baseline.initContainers, baseline.containers[1]], containers: [baseline.containers[0]] } });
+    assert.ok(warningsOf(moved).some((w) => /moves the follow container/.test(w.message) && !note.test(w.message)));
+    const noVolume = await svc({ pod_spec: { volumes: [{ name: 'other', emptyDir: {} }] } });
+    assert.match(warningsOf(noVolume)[0]!.message, note);
   });
 
   test('the pfs mount moved, narrowed, made read-only for a checkout, or replaced by another volume', async () => {

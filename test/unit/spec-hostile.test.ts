@@ -5,6 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quote } from '../../src/lib/text.ts';
+import { checkJsonText, JsonLimitError } from '../../src/spec/json-scan.ts';
+import { LIMITS } from '../../src/spec/limits.ts';
 import { at, json, load, problem, problems, service, spec, valueOf } from './helpers/spec.ts';
 
 const HANG_GUARD = { timeout: 60_000 };
@@ -126,6 +128,26 @@ describe('bounded reading: a pathological file gets one positioned error, quickl
     assert.equal(await problem(text, 'spec.yaml'), `spec.yaml:4:${11 + 6 * 63}: this value is nested more than 64 levels deep; a spec is never that deep`);
     const jsonText = `{"pipeline": {"name": "x"}, "transform": {"image": "i"}, "service": {"internal_port": 80}, "pod_spec": ${'{"a": '.repeat(64)}1${'}'.repeat(64)}}`;
     assert.equal(await problem(jsonText), `spec.json:1:${jsonText.indexOf('{"a"') + 1 + 6 * 63}: this value is nested more than 64 levels deep; a spec is never that deep`);
+  });
+
+  test('the limit a JSON text goes beyond is a field of the error (depth or values), not its words', () => {
+    const limitOf = (text: string) => {
+      try {
+        checkJsonText(text);
+      } catch (err) {
+        assert.ok(err instanceof JsonLimitError);
+        return err.limit;
+      }
+      return undefined;
+    };
+    assert.equal(limitOf('['.repeat(LIMITS.depth + 1)), 'depth');
+    assert.equal(limitOf(`[${'1,'.repeat(LIMITS.values)}1]`), 'values');
+    assert.equal(limitOf('[[1]]'), undefined);
+  });
+
+  test('a pod_spec string with too many values says so (not that it is too deep)', HANG_GUARD, async () => {
+    const text = json(spec({ pod_spec: `[${'1,'.repeat(LIMITS.values)}1]` }));
+    assert.equal(await problem(text), `spec.json:${valueOf(text, 'pod_spec')}: pod_spec: the file holds more than ${LIMITS.values} keys and values; a spec holds a few hundred`);
   });
 
   test('a pod_spec string nested 2,000 deep', HANG_GUARD, async () => {
