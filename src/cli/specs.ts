@@ -3,12 +3,12 @@
 // `<(…)`) is read as events arrive, never with a blocking read: an endless one stops at the cap, a silent
 // one is waited for as `cat` would, and Ctrl-C or a deadline can always end the wait. Then loading them
 // (spec/), each error at its file:line:col, and rendering each service with the flags' options.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderWithNotes, RenderError, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { SpecError, sortDiagnostics, type Diagnostic } from '../spec/diagnostics.ts';
 import { loadSpecs, STDIN_FILE, type LoadedFile, type LoadedSpec } from '../spec/load.ts';
+import { readCapped, ReadCappedError } from '../lib/read.ts';
 import { quote, safeText } from '../lib/text.ts';
 import { filenames, type SpecFlags } from './flags/spec.ts';
 import { UsageError } from './output/errors.ts';
@@ -56,12 +56,8 @@ async function readPath(path: string, recursive: boolean, out: SpecSource[], dep
   if (kind === 'other') throw new SourceError(`cannot read ${quote(path)}: it is not a regular file, a folder or a pipe`);
   // A folder holds spec files; a pipe among them (a link to one) would wait for a writer: name it with -f.
   if (kind === 'pipe' && inFolder) throw new SourceError(`cannot read ${quote(path)}: it is a pipe, and only regular files are read from a folder (name a pipe with -f)`);
-  if (kind === 'file') {
-    out.push({ file: path, text: readCapped(path) });
-    return;
-  }
-  if (kind === 'pipe') {
-    out.push({ file: path, text: await readPipe(path) });
+  if (kind === 'file' || kind === 'pipe') {
+    out.push({ file: path, text: await readSource(path) });
     return;
   }
   if (depth > MAX_FOLDER_DEPTH) throw new SourceError(`cannot read ${quote(path)}: folders nested more than ${MAX_FOLDER_DEPTH} deep`);
@@ -82,66 +78,17 @@ async function readPath(path: string, recursive: boolean, out: SpecSource[], dep
   }
 }
 
-function readCapped(path: string): string {
-  let fd: number;
+/** A regular file or a pipe -f names, capped (lib/read.ts: a pipe is read without blocking). */
+async function readSource(path: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    fd = openSync(path, 'r');
+    bytes = await readCapped(path, MAX_SOURCE_BYTES);
   } catch (err) {
+    if (err instanceof ReadCappedError && err.problem === 'too-big') throw tooBig(quote(path));
+    if (err instanceof ReadCappedError) throw new SourceError(`cannot read ${quote(path)}: it is not a regular file, a folder or a pipe`);
     throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
   }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_SOURCE_BYTES) throw tooBig(quote(path));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > MAX_SOURCE_BYTES) throw tooBig(quote(path));
-      chunks.push(buf.subarray(0, n));
-    }
-    return decode(Buffer.concat(chunks), quote(path));
-  } catch (err) {
-    if (err instanceof SourceError) throw err;
-    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A FIFO, read as its data arrives (opened without blocking, so no thread waits for a writer). */
-async function readPipe(path: string): Promise<string> {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
-  }
-  let socket: Socket;
-  try {
-    socket = new Socket({ fd, readable: true, writable: false });
-  } catch (err) {
-    closeSync(fd);
-    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of socket) {
-      const b = chunk as Buffer;
-      total += b.length;
-      if (total > MAX_SOURCE_BYTES) throw tooBig(quote(path));
-      chunks.push(b);
-    }
-  } catch (err) {
-    if (err instanceof SourceError) throw err;
-    throw new SourceError(`cannot read ${quote(path)}: ${why(err)}`);
-  } finally {
-    socket.destroy();
-  }
-  return decode(Buffer.concat(chunks), quote(path));
+  return decode(bytes, quote(path));
 }
 
 async function readStdin(io: IOStreams, command: string): Promise<string> {

@@ -4,10 +4,11 @@
 // client gets the same choice (clientConfig) for what only it does (legacy auth-provider plugins,
 // proxies). Every way a kubeconfig can be wrong is one sentence naming the file and the entry.
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { readCapped } from '../lib/read.ts';
 import { quote } from '../lib/text.ts';
 import { ClusterError } from './errors.ts';
 import { DEFAULT_LIMITS, type Limits } from './transport.ts';
@@ -85,7 +86,7 @@ export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv
   } else if (existsSync(home)) {
     merged = await mergeFiles([home]);
   } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${serviceAccountDir}/token`)) {
-    return inCluster(options, env, serviceAccountDir);
+    return await inCluster(options, env, serviceAccountDir);
   } else {
     throw new ClusterError(
       'NoConfig',
@@ -111,11 +112,11 @@ export async function loadConfig(options: ConnectOptions, env: NodeJS.ProcessEnv
   const user = userNamed?.value ?? {};
 
   const insecure = cluster['insecure-skip-tls-verify'] === true;
-  const ca = pem('ca', `the certificate authority of cluster ${quote(clusterName)}`, named.file, cluster['certificate-authority-data'], cluster['certificate-authority']);
+  const ca = await pem('ca', `the certificate authority of cluster ${quote(clusterName)}`, named.file, cluster['certificate-authority-data'], cluster['certificate-authority']);
   const who = `user ${quote(userName ?? '')}`;
   const userFile = userNamed?.file ?? context.file;
-  const cert = pem('cert', `the client certificate of ${who}`, userFile, user['client-certificate-data'], user['client-certificate']);
-  const key = pem('key', `the client key of ${who}`, userFile, user['client-key-data'], user['client-key']);
+  const cert = await pem('cert', `the client certificate of ${who}`, userFile, user['client-certificate-data'], user['client-certificate']);
+  const key = await pem('key', `the client key of ${who}`, userFile, user['client-key-data'], user['client-key']);
   if (cert && !key) throw new ClusterError('NoConfig', `${who} in ${quote(userFile)} has a client certificate but no client key (client-key or client-key-data)`);
   if (key && !cert) throw new ClusterError('NoConfig', `${who} in ${quote(userFile)} has a client key but no client certificate (client-certificate or client-certificate-data)`);
   // client-go: the scheme defaults to https when there is anything TLS to use, else http.
@@ -168,7 +169,7 @@ export async function contextNames(options: { kubeconfig?: string } = {}, env: N
   const names = new Set<string>();
   for (const file of files.length > 0 ? files : [home]) {
     try {
-      const contexts = (parse(readText(file)) as { contexts?: unknown } | null)?.contexts;
+      const contexts = (parse(await readText(file)) as { contexts?: unknown } | null)?.contexts;
       if (!Array.isArray(contexts)) continue;
       for (const c of contexts) if (isMapping(c) && typeof c.name === 'string' && c.name !== '') names.add(c.name);
     } catch {
@@ -189,33 +190,13 @@ function limitsFor(options: ConnectOptions): Limits {
 /** A kubeconfig, or a file one names, is small: beyond this it is not one (and is never read whole). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-/**
- * A file's bytes, read at most MAX_FILE_BYTES: a regular file or a pipe (`--kubeconfig <(…)`), never a
- * device (/dev/zero would be read for ever). Throws an Error whose message says why, in words.
- */
-function readBounded(path: string): Buffer {
-  const st = statSync(path);
-  if (!st.isFile() && !st.isFIFO()) throw new Error('it is not a regular file or a pipe');
-  if (st.size > MAX_FILE_BYTES) throw new Error(`it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-  const fd = openSync(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return Buffer.concat(chunks);
-      total += n;
-      if (total > MAX_FILE_BYTES) throw new Error(`it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-      chunks.push(buf.subarray(0, n));
-    }
-  } finally {
-    closeSync(fd);
-  }
+/** A file's bytes, at most MAX_FILE_BYTES: a regular file or a pipe (`--kubeconfig <(…)`, read without blocking), never a device. */
+function readBounded(path: string): Promise<Buffer> {
+  return readCapped(path, MAX_FILE_BYTES);
 }
 
-function readText(path: string): string {
-  return readBounded(path).toString('utf8');
+async function readText(path: string): Promise<string> {
+  return (await readBounded(path)).toString('utf8');
 }
 
 async function mergeFiles(files: string[]): Promise<Merged> {
@@ -225,7 +206,7 @@ async function mergeFiles(files: string[]): Promise<Merged> {
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = parse(readText(file));
+      doc = parse(await readText(file));
     } catch (err) {
       throw new ClusterError('NoConfig', `cannot read kubeconfig ${quote(file)}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -374,9 +355,9 @@ function absolutePaths(entry: Entry, base: string): Entry {
   return out;
 }
 
-function readFile(path: string, what = 'a file'): Buffer {
+async function readFile(path: string, what = 'a file'): Promise<Buffer> {
   try {
-    return readBounded(path);
+    return await readBounded(path);
   } catch (err) {
     throw new ClusterError('NoConfig', `cannot read ${what} ${quote(path)} named in the kubeconfig: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -392,7 +373,7 @@ const FIELD = { ca: 'certificate-authority', cert: 'client-certificate', key: 'c
  * The PEM bytes of a CA, certificate or key (`…-data` wins over the file, as in kubectl), checked to be
  * PEM of the right kind: if not, one sentence naming the entry and the file.
  */
-function pem(kind: 'ca' | 'cert' | 'key', what: string, kubeconfig: string | undefined, data: string | undefined, path: string | undefined): Buffer | undefined {
+async function pem(kind: 'ca' | 'cert' | 'key', what: string, kubeconfig: string | undefined, data: string | undefined, path: string | undefined): Promise<Buffer | undefined> {
   let bytes: Buffer;
   let source: string;
   if (data) {
@@ -400,7 +381,7 @@ function pem(kind: 'ca' | 'cert' | 'key', what: string, kubeconfig: string | und
     if (!/^[A-Za-z0-9+/=\s]*$/.test(data)) throw new ClusterError('NoConfig', `${what} (${source}) is not base64`);
     bytes = Buffer.from(data, 'base64');
   } else if (path) {
-    bytes = readFile(path, FIELD[kind]);
+    bytes = await readFile(path, FIELD[kind]);
     source = kubeconfig === undefined ? quote(path) : `${quote(path)}, named by ${FIELD[kind]} in ${quote(kubeconfig)}`;
   } else {
     return undefined;
@@ -466,13 +447,13 @@ export function serverUrl(raw: string, defaultTls: boolean, where: string): stri
 
 // ---- in-cluster ---------------------------------------------------------------------------------
 
-function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string): ClusterConfig {
+async function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string): Promise<ClusterConfig> {
   const host = env.KUBERNETES_SERVICE_HOST!.includes(':') ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST!;
   const server = serverUrl(`https://${host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`, true, 'the in-cluster service (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT)');
-  const namespace = options.namespace ?? (existsSync(`${dir}/namespace`) ? readText(`${dir}/namespace`).trim() : 'default');
+  const namespace = options.namespace ?? (existsSync(`${dir}/namespace`) ? (await readText(`${dir}/namespace`)).trim() : 'default');
   const cluster = { server, 'certificate-authority': `${dir}/ca.crt` };
   const user = { tokenFile: `${dir}/token` };
-  const ca = pem('ca', 'the in-cluster certificate authority', undefined, undefined, cluster['certificate-authority']);
+  const ca = await pem('ca', 'the in-cluster certificate authority', undefined, undefined, cluster['certificate-authority']);
   const tls: TlsOptions = { ...(ca ? { ca } : {}), rejectUnauthorized: true };
   tls.secureContext = secureContext(tls, 'the in-cluster service', 'the service account', user.tokenFile);
   return {
@@ -482,7 +463,7 @@ function inCluster(options: ConnectOptions, env: NodeJS.ProcessEnv, dir: string)
     limits: limitsFor(options),
     tls,
     // The projected token is rotated: read it for every process, as client-go does.
-    authorization: once(async () => `Bearer ${readText(user.tokenFile).trim()}`),
+    authorization: once(async () => `Bearer ${(await readText(user.tokenFile)).trim()}`),
     headers: {},
     needsClient: false,
     clientConfig: {
@@ -518,7 +499,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 
 async function authorization(user: Entry, server: string): Promise<string | undefined> {
   if (user.token) return `Bearer ${user.token}`;
-  if (user.tokenFile) return `Bearer ${readFile(user.tokenFile, 'tokenFile').toString('utf8').trim()}`;
+  if (user.tokenFile) return `Bearer ${(await readFile(user.tokenFile, 'tokenFile')).toString('utf8').trim()}`;
   if (user.username !== undefined && user.password !== undefined) {
     return `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
   }

@@ -9,9 +9,8 @@
 //   - the user's own pachctl, which carries their context, address, TLS and token:
 //     `pachctl inspect commit <repo>@<ref> --raw [--project P]`.
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
 import { safeText } from '../lib/text.ts';
+import { isOk, pachdPost, refusal } from './http.ts';
 
 export interface PinTarget {
   /** The input's name (the key of the pins map). */
@@ -51,44 +50,9 @@ export function httpResolver(address: string, token?: string, timeoutMs = 10_000
   return {
     name: `pachd's HTTP API at ${base}`,
     async resolve(target) {
-      const url = new URL(`${base}/api/pfs_v2.API/InspectCommit`);
-      const body = JSON.stringify(inspectCommitRequest(target));
-      const lib = url.protocol === 'https:' ? https : http;
-      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = lib.request(
-          url,
-          {
-            method: 'POST',
-            headers: {
-              'Content-Type': 'application/json',
-              'Content-Length': Buffer.byteLength(body),
-              ...(token ? { 'authn-token': token } : {}),
-            },
-            timeout: timeoutMs,
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
-        req.on('error', reject);
-        req.end(body);
-      });
-      let answer: unknown;
-      try {
-        answer = JSON.parse(text);
-      } catch {
-        throw new Error(`HTTP ${status}: ${safeText(text.trim(), 200) || 'empty answer'}`);
-      }
-      if (status !== 200) {
-        const message = (answer as { message?: unknown }).message;
-        throw new Error(`HTTP ${status}: ${safeText(typeof message === 'string' ? message : text.trim(), 200) || 'empty answer'}`);
-      }
-      const id = commitIdOf(answer);
+      const answer = await pachdPost(base, 'pfs_v2.API/InspectCommit', inspectCommitRequest(target), token, timeoutMs);
+      if (!isOk(answer)) throw refusal(answer);
+      const id = commitIdOf(answer.json);
       if (!id) throw new Error('the answer names no commit id');
       return id;
     },

@@ -6,6 +6,8 @@
 //   - else the image tag of pachd's Deployment (`deployment/pachd`, container `pachd`, as Pachyderm's Helm
 //     chart names them), read through the Kubernetes API: the in-cluster gRPC address is not reachable
 //     from here, the API server is.
+import { safeText } from '../lib/text.ts';
+import { isOk, pachdPost, refusal } from './http.ts';
 
 /** The Version message of Pachyderm's version API (protojson: absent fields are zero). */
 export interface PachdVersionInfo {
@@ -24,29 +26,11 @@ export function prettyVersion(v: PachdVersionInfo): string {
 
 /** Asks pachd's HTTP API; rejects with one sentence (unreachable, no answer in time, not pachd). */
 export async function pachdHttpVersion(address: string, timeoutMs = 10_000): Promise<string> {
-  const url = `${address.replace(/\/+$/, '')}/api/versionpb_v2.API/GetVersion`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    const e = err as Error & { cause?: NodeJS.ErrnoException };
-    if (e.name === 'TimeoutError') throw new Error(`no answer from ${url} within ${timeoutMs / 1000}s`);
-    throw new Error(`cannot reach ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
-  }
-  const text = (await res.text()).slice(0, 64 * 1024);
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    answer = undefined;
-  }
-  if (!res.ok) {
-    const message = (answer as { message?: unknown } | undefined)?.message;
-    throw new Error(`${url} answered HTTP ${res.status}${typeof message === 'string' ? `: ${message.slice(0, 200)}` : ''}`);
-  }
-  const v = answer as PachdVersionInfo | undefined;
+  const answer = await pachdPost(address, 'versionpb_v2.API/GetVersion', {}, undefined, timeoutMs);
+  if (!isOk(answer)) throw refusal(answer);
+  const v = answer.json as PachdVersionInfo | undefined;
   if (!v || typeof v !== 'object' || (typeof v.major !== 'number' && typeof v.minor !== 'number')) {
-    throw new Error(`${url} did not answer with a Pachyderm version (is this pachd's HTTP port?)`);
+    throw new Error(`${safeText(answer.url)} did not answer with a Pachyderm version (is this pachd's HTTP port?)`);
   }
   return prettyVersion(v);
 }

@@ -342,8 +342,8 @@ describe('bounded in size and time: each ends quickly, with one line', { concurr
     assert.match(oneLine(r.stderr), /is larger than 4 MiB/);
   });
 
-  // The kubeconfig is read synchronously (src/cluster/config.ts), so these run in a child process that a
-  // time limit can end.
+  // Run in a child process that a time limit can end: a loader that read a device for ever would hang
+  // the test runner with it.
   const kubeconfigDevices = [
     ['--kubeconfig /dev/zero', ['--kubeconfig', '/dev/zero']],
     ['--kubeconfig /dev/urandom', ['--kubeconfig', '/dev/urandom']],

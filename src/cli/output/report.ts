@@ -1,6 +1,6 @@
 // Turns any failure into what the user sees (one line per problem on stderr) and an exit code.
 import { KubectlError } from '../../cluster/errors.ts';
-import { terminalLine } from '../../lib/text.ts';
+import { safeString, terminalLine } from '../../lib/text.ts';
 import { SpecError } from '../../spec/diagnostics.ts';
 import { EXIT, ReportedError, UsageError } from './errors.ts';
 import { printDiagnostics } from './diagnostics.ts';
@@ -27,12 +27,7 @@ export function report(err: unknown, io: IOStreams): number {
 
 /** What went wrong, in words, whatever was thrown (String() itself can throw on an object without a prototype). */
 function messageOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  try {
-    return String(err);
-  } catch {
-    return Object.prototype.toString.call(err);
-  }
+  return err instanceof Error ? err.message : safeString(err);
 }
 
 // kubectl prints the API server's own words, and a failed connection, as they are; everything else is
