@@ -21,9 +21,20 @@ import { KINDS, type KubeObject } from './types.ts';
 interface WebSocketLike {
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  send(data: Buffer, callback: (err?: Error) => void): void;
+  /** Bytes sent but not yet handed to the connection. */
+  readonly bufferedAmount: number;
+  /** Stops (and resumes) reading the connection: the pod's data waits in the API server and the network. */
+  pause(): void;
+  resume(): void;
   terminate?(): void;
   close(): void;
 }
+
+/** What the WebSocket may hold unsent before a write waits for the connection to take it. */
+const SEND_BUFFER_BYTES = 1024 * 1024;
+/** The forwarded port's data channel (v4.channel.k8s.io: a message's first byte names its channel). */
+const DATA_CHANNEL = Buffer.from([0]);
 
 /**
  * A stream to `port` of `pod` through the API server: client-node's PortForward (WebSocket,
@@ -42,12 +53,27 @@ export async function openPodStream(cluster: Cluster, namespace: string, pod: st
 
   let ws: WebSocketLike | undefined;
   let errors = '';
+  // Backpressure both ways, so a fast side never fills memory for a slow one. To the pod: a write is done
+  // once the WebSocket holds less than SEND_BUFFER_BYTES unsent (else when its data is sent), so the
+  // local client's socket is read no faster than the API server takes it. From the pod: when the local
+  // client does not read (push is refused), the WebSocket stops being read until read() asks for more.
+  // The messages to the pod are sent here (with their channel byte), not through client-node's input
+  // stream, whose sends have no callback; that stream only ends, for client-node to close the WebSocket.
   const toPod = new PassThrough();
+  let paused = false;
   const stream = new Duplex({
-    read() {},
-    write(chunk, _encoding, done) {
-      toPod.write(chunk);
-      done();
+    read() {
+      if (!paused) return;
+      paused = false;
+      ws?.resume();
+    },
+    write(chunk: Buffer, _encoding, done) {
+      let waiting = false;
+      ws!.send(Buffer.concat([DATA_CHANNEL, chunk]), (err) => {
+        if (waiting) done(err ?? null);
+      });
+      if (ws!.bufferedAmount <= SEND_BUFFER_BYTES) done();
+      else waiting = true;
     },
     final(done) {
       // client-node closes the WebSocket when its input ends (v4 has no half-close).
@@ -63,7 +89,10 @@ export async function openPodStream(cluster: Cluster, namespace: string, pod: st
   });
   const fromPod = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      if (chunk.length > 0) stream.push(chunk);
+      if (chunk.length > 0 && !stream.push(chunk) && !paused) {
+        paused = true;
+        ws?.pause();
+      }
       done();
     },
   });
@@ -78,6 +107,7 @@ export async function openPodStream(cluster: Cluster, namespace: string, pod: st
   } catch (err) {
     throw openFailure(err, server, namespace, pod, options.handshakeTimeout);
   }
+  if (paused) ws.pause();
   ws.on('error', (err) => stream.destroy(fromNetwork(err, server, 0)));
   ws.on('close', () => {
     if (errors.trim() !== '') stream.destroy(new ClusterError('Failed', errors.trim().split('\n')[0]!));
