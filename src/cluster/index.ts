@@ -5,6 +5,7 @@ export { ClusterError } from './errors.ts';
 export { HttpKube, type Kube, type ListQuery, type TableQuery, type ObjectList, type LogQuery } from './kube.ts';
 export { KINDS, kindOf, FIELD_MANAGER, type Kind, type KubeObject, type Table } from './types.ts';
 export { listServices, type ServiceSummary, type ListOptions } from './list.ts';
+export { serviceNames } from './names.ts';
 export { describeService, summaryOf, integrityProblem, loadBalancerAddresses, eventTime, type ServiceDetails } from './describe.ts';
 export { streamLogs, servedCommits, logTail, type ServedCommit, type LogOptions } from './logs.ts';
 export { readSecretKey } from './secrets.ts';

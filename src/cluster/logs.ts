@@ -109,14 +109,20 @@ export async function servedCommits(c: Kube, namespace: string, pod: KubeObject)
   const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]
     .map((x) => x.name)
     .filter((n) => containerRole(n) === 'checkout' || containerRole(n) === 'follow');
+  // Every container's tail at once (one request each); one that cannot be read says nothing.
+  const texts = await Promise.all(
+    containers.map(async (container) => {
+      let text = '';
+      try {
+        for await (const chunk of await c.log(namespace, pod.metadata.name, { container, tailLines: 200 })) text += chunk;
+      } catch {
+        return '';
+      }
+      return text;
+    }),
+  );
   const latest = new Map<string, ServedCommit>();
-  for (const container of containers) {
-    let text = '';
-    try {
-      for await (const chunk of await c.log(namespace, pod.metadata.name, { container, tailLines: 200 })) text += chunk;
-    } catch {
-      continue;
-    }
+  for (const text of texts) {
     for (const line of text.split('\n')) {
       const served = parseServingLine(line);
       if (!served) continue;

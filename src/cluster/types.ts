@@ -62,15 +62,5 @@ export interface Table {
 
 /** The position of a column (`Name`, `Ready`, `Status`, …), or -1. */
 export function columnIndex(table: Table, name: string): number {
-  return table.columnDefinitions.findIndex((c) => c.name === name);
-}
-
-/** A Table's rows as records by column name (`Name`, `Ready`, `Status`, …). */
-export function tableRows(table: Table): { cells: Record<string, unknown>; object?: KubeObject }[] {
-  const names = table.columnDefinitions.map((c) => c.name);
-  return (table.rows ?? []).map((row) => {
-    const cells: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) cells[names[i]!] = row.cells[i];
-    return row.object ? { cells, object: row.object } : { cells };
-  });
+  return (table.columnDefinitions ?? []).findIndex((c) => c.name === name);
 }

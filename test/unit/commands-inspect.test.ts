@@ -110,3 +110,36 @@ describe('inspect: events', () => {
     assert.match(none.stdout, /\nEvents:\n {2}<none>\n/);
   });
 });
+
+describe('inspect: what each input serves now', () => {
+  test("the checkout and follow containers' logs are read at once, and the newest line of each input wins", async () => {
+    const kube = new FakeKube();
+    const file = join(dir, 'two.json');
+    const input = (name: string, follow = false) => ({ pfs: { name, repo: name, glob: '/', branch: 'master', ...(follow ? { follow: true } : {}) } });
+    writeFileSync(file, JSON.stringify({ pipeline: { name: 'two' }, transform: { image: 'nginx' }, service: { internal_port: 8080 }, input: { cross: [input('a', true), input('b')] } }));
+    assert.equal((await runIn(['create', '-f', file, '--no-pin'], { kube })).code, 0);
+    const pod = (await kube.list({ api: '/api/v1', resource: 'pods' }, 'default', { labelSelector: 'app.kubernetes.io/name=two' })).items[0]!;
+    const names = [...pod.spec.initContainers, ...pod.spec.containers].map((c: { name: string }) => c.name).filter((n: string) => /^(checkout|follow)-/.test(n));
+    assert.deepEqual(names.sort(), ['checkout-a', 'checkout-b', 'follow-a']);
+    const line = (time: string, name: string, commit: string) => `${time} ${name}: serving ${name}@${commit.repeat(32)} at /pfs/${name}\n`;
+    kube.setLog(pod.metadata.name, 'checkout-a', line('2026-12-01T10:00:01Z', 'a', '1'));
+    kube.setLog(pod.metadata.name, 'follow-a', line('2026-12-01T10:03:00Z', 'a', '2'));
+    kube.setLog(pod.metadata.name, 'checkout-b', line('2026-12-01T10:00:02Z', 'b', '3'));
+    // Each log answers only once every log has been asked for: read one after another, they never would.
+    let asked = 0;
+    let allAsked!: () => void;
+    const all = new Promise<void>((resolve) => (allAsked = resolve));
+    const log = kube.log.bind(kube);
+    kube.log = async (...args) => {
+      if (++asked === names.length) allAsked();
+      await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      return log(...args);
+    };
+    const started = Date.now();
+    const r = await runIn(['inspect', 'two', '-o', 'json'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Date.now() - started < 1_500, `took ${Date.now() - started} ms`);
+    const inputs = JSON.parse(r.stdout).inputs as { name: string; serving?: string }[];
+    assert.deepEqual(Object.fromEntries(inputs.map((i) => [i.name, i.serving])), { a: '2'.repeat(32), b: '3'.repeat(32) });
+  });
+});

@@ -284,6 +284,20 @@ describe('delete', () => {
     assert.equal(quiet.code, 0);
     assert.equal(quiet.stderr, '');
   });
+  test('--all: the names from two light tables (Deployments and Services), never the pods', async () => {
+    const kube = new FakeKube();
+    await runIn(['create', '-f', spec('web')], { kube });
+    await runIn(['create', '-f', spec('api')], { kube });
+    // A Service left alone by a delete that stopped half way is a service to delete too.
+    kube.seed('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'half', labels: { 'app.kubernetes.io/managed-by': 'pachsvc', 'app.kubernetes.io/name': 'half' } } });
+    kube.calls.length = 0;
+    const r = await runIn(['delete', '--all'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'service "api" deleted\nservice "half" deleted\nservice "web" deleted\n');
+    const reads = kube.calls.filter((c) => c.verb === 'table' || (c.verb === 'list' && c.resource !== 'configmaps'));
+    assert.deepEqual(reads.map((c) => `${c.verb} ${c.resource}`).sort(), ['table deployments', 'table services']);
+    assert.equal(kube.peek('services', 'half'), undefined);
+  });
   test('of a service someone else deleted first says not found', async () => {
     const kube = new FakeKube();
     await runIn(['create', '-f', spec('web')], { kube });

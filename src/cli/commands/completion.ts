@@ -221,13 +221,9 @@ async function fromCluster(words: string[], cword: number, f: Factory, what: 'se
         'request-timeout': `${ms}ms`,
       };
       const kube = await f.kube(flags, '__complete');
-      const { KINDS } = await import('../../cluster/index.ts');
+      const { KINDS, serviceNames } = await import('../../cluster/index.ts');
       if (what === 'namespaces') return (await kube.list(KINDS.Namespace, undefined)).items.map((n) => n.metadata.name);
-      // A service is its Deployment and its Service (either may be left alone): the names of both.
-      const { managedSelector } = await import('../../contract.ts');
-      const query = { labelSelector: managedSelector(), includeObject: 'None' as const };
-      const tables = await Promise.all([kube.table(KINDS.Deployment, kube.namespace, query), kube.table(KINDS.Service, kube.namespace, query)]);
-      return [...new Set(tables.flatMap((t) => t.rows.map((r) => String(r.cells[0]))))].sort();
+      return serviceNames(kube, kube.namespace);
     });
   } catch {
     return [];

@@ -41,7 +41,8 @@ export const DELETE = defineCommand<Args>({
     const kube = await f.kube(args, 'delete');
     const k8s = await import('../../cluster/index.ts');
     const namespace = kube.namespace;
-    const names = args.all ? (await k8s.listServices(kube, { allNamespaces: false })).map((s) => s.name) : given;
+    // --all needs only the names: two light tables, not list's three (pods among them).
+    const names = args.all ? await k8s.serviceNames(kube, namespace) : given;
     if (args.all && names.length === 0) writeLine(f.io.stderr, `No services found in ${namespace} namespace.`);
     const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun === 'client' ? ' (dry run)' : '';
     let failed = 0;
