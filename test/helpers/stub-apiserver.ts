@@ -3,9 +3,9 @@
 // the few calls pachsvc makes in the API server's shapes; the end-to-end tests use a real API server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.ts';
 
 export interface LoggedRequest {
   method: string;
@@ -20,15 +20,18 @@ export interface StubApiServer {
   url: string;
   kubeconfig: string;
   requests: LoggedRequest[];
-  /** Requests that would change something: POST/PUT/PATCH/DELETE without dryRun=All. */
+  /** Requests that would change something: POST/PUT/PATCH/DELETE that are no dry run. */
   writes(): LoggedRequest[];
   close(): Promise<void>;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+// A dry run as the API server tells one: dryRun=All in the query; in the body only for a DELETE, whose body
+// is DeleteOptions (a POST, PUT or PATCH body is the object, and a dryRun field in it is no option).
 function isDryRun(r: LoggedRequest): boolean {
   if (r.query.getAll('dryRun').includes('All')) return true;
+  if (r.method !== 'DELETE') return false;
   try {
     const body = JSON.parse(r.body) as { dryRun?: string[] };
     return Array.isArray(body?.dryRun) && body.dryRun.includes('All');
@@ -95,7 +98,7 @@ export async function startStubApiServer(): Promise<StubApiServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-stub-'));
+  const dir = tempDir('stub');
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
@@ -117,6 +120,7 @@ export async function startStubApiServer(): Promise<StubApiServer> {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+        rmSync(dir, { recursive: true, force: true });
       }),
   };
 }

@@ -3,13 +3,13 @@
 // answers the headers and then trickles a byte a second, a plain web server, and a certificate to serve
 // TLS with. Each is a small local server closed by the test; none needs the network.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { tempDir } from './temp.ts';
 
 export interface StubServer {
   /** http://127.0.0.1:PORT or https://…, as a kubeconfig names it. */
@@ -100,7 +100,7 @@ export interface TlsMaterial {
 
 /** A certificate made now with openssl (made at test time, so it is valid whatever the clock says). */
 export function makeTlsMaterial(): TlsMaterial {
-  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-tls-'));
+  const dir = tempDir('tls');
   const key = join(dir, 'server.key');
   const otherKey = join(dir, 'other.key');
   const cert = join(dir, 'server.crt');
@@ -215,9 +215,9 @@ export async function startConnectProxy(upstreamPort?: number): Promise<StubServ
   };
 }
 
-/** A kubeconfig file (written as YAML-compatible JSON, or as the given text) in a fresh directory. */
+/** A kubeconfig file (written as YAML-compatible JSON, or as the given text) in a fresh directory (removed when the process exits). */
 export function writeKubeconfig(content: string | Record<string, unknown>, name = 'kubeconfig'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pachsvc-kubeconfig-'));
+  const dir = tempDir('kubeconfig');
   const file = join(dir, name);
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return file;
