@@ -4,8 +4,8 @@
 // client (it takes longer to load than kubectl takes to answer). The client is loaded only for what the
 // lean loader leaves to it: legacy auth-provider plugins and proxies (`needsClient`). Every request runs
 // under the time limits of transport.ts.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadConfig, type ClusterConfig, type ConnectOptions } from './config.ts';
 import { ClusterError, duration, fromResponse, notJson } from './errors.ts';
@@ -47,10 +47,8 @@ export class Cluster {
   /** The time limits every request runs under (--request-timeout, or client-go's defaults). */
   readonly limits: Readonly<Limits>;
   private readonly config: ClusterConfig;
-  /** Short requests share a few kept-alive connections. */
-  private readonly agent: http.Agent;
-  /** Streams (logs -f) hold their connection as long as they run: each gets its own. */
-  private readonly streamAgent: http.Agent;
+  private agentInUse?: http.Agent;
+  private streamAgentInUse?: http.Agent;
   private readonly inFlight = new Set<() => void>();
   private client?: Promise<KubeConfig>;
   /** HTTPS without a proxy: every request on one HTTP/2 connection (HTTP/1.1 if the server will not). */
@@ -64,10 +62,22 @@ export class Cluster {
     this.server = config.server;
     this.limits = config.limits;
     const secure = config.server.startsWith('https:');
-    const Agent = secure ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    this.streamAgent = new Agent({ keepAlive: false });
     if (secure && !config.proxyUrl) this.h2 = new H2Connection(new URL(config.server), config.tls, config.limits, config.server);
+  }
+
+  /** Short HTTP/1.1 requests share a few kept-alive connections (made on first use: HTTP/2 needs none). */
+  private get agent(): http.Agent {
+    return (this.agentInUse ??= this.newAgent({ keepAlive: true, maxSockets: 8 }));
+  }
+
+  /** Streams (logs -f) over HTTP/1.1 hold their connection as long as they run: each gets its own. */
+  private get streamAgent(): http.Agent {
+    return (this.streamAgentInUse ??= this.newAgent({ keepAlive: false }));
+  }
+
+  private newAgent(options: http.AgentOptions): http.Agent {
+    const secure = this.server.startsWith('https:');
+    return secure ? new (process.getBuiltinModule('node:https').Agent)(options) : new (process.getBuiltinModule('node:http').Agent)(options);
   }
 
   /** A connection to the cluster the options name; its TLS handshake starts at once, while the command goes on. */
@@ -253,7 +263,8 @@ export class Cluster {
       'User-Agent': 'pachsvc',
       ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
     };
-    const req: https.RequestOptions = { agent: stream ? this.streamAgent : this.agent, ...this.config.tls, headers };
+    // The agent is made only for HTTP/1.1 (h1Agent, below); a proxy's agent replaces it (needsClient).
+    const req: https.RequestOptions = { ...this.config.tls, headers };
     try {
       const auth = await this.config.authorization();
       if (auth) headers.Authorization = auth;
@@ -271,7 +282,8 @@ export class Cluster {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError('Unauthorized', `cannot get credentials for ${quote(this.server)}: ${(err as Error).message.split('\n')[0]}`);
     }
-    return exchange({ method, url, options: req, body, stream, limits: this.limits, server: this.server, ...(this.h2 ? { h2: this.h2 } : {}) }, (abort) => {
+    const h1Agent = () => (stream ? this.streamAgent : this.agent);
+    return exchange({ method, url, options: req, body, stream, limits: this.limits, server: this.server, h1Agent, ...(this.h2 ? { h2: this.h2 } : {}) }, (abort) => {
       this.inFlight.add(abort);
       return () => this.inFlight.delete(abort);
     });
@@ -313,7 +325,7 @@ export class Cluster {
     this.pagesAhead.clear();
     for (const abort of [...this.inFlight]) abort();
     this.h2?.close();
-    this.agent.destroy();
-    this.streamAgent.destroy();
+    this.agentInUse?.destroy();
+    this.streamAgentInUse?.destroy();
   }
 }

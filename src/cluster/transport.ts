@@ -12,9 +12,9 @@
 // HTTP/2 (ALPN h2, which the API server speaks), requests as concurrent streams. The connection is
 // opened as soon as the cluster is known (H2Connection.open), so the handshake runs while the command
 // still reads and renders its spec. A server that does not choose h2 gets HTTP/1.1, as before.
-import http from 'node:http';
-import http2 from 'node:http2';
-import https from 'node:https';
+import type http from 'node:http';
+import type http2 from 'node:http2';
+import type https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ClusterError, fromNetwork, hostOf, httpOnHttps, KubectlError, notJson, timedOut, type Phase, type TimeLimit } from './errors.ts';
@@ -45,6 +45,8 @@ export interface Exchange {
   server: string;
   /** The shared HTTP/2 connection to try first (HTTPS without a proxy); HTTP/1.1 when absent or refused. */
   h2?: H2Connection;
+  /** The agent for HTTP/1.1, when options name none (made only if HTTP/1.1 is used). */
+  h1Agent?: () => http.Agent;
 }
 
 /**
@@ -66,7 +68,8 @@ function exchangeH1(x: Exchange, track: ((abort: () => void) => () => void) | un
     let res: http.IncomingMessage | undefined;
     let phaseTimer: NodeJS.Timeout | undefined;
     let done = false;
-    const req = (secure ? https : http).request(x.url, { ...x.options, method: x.method });
+    const agent = x.options.agent ?? x.h1Agent?.();
+    const req = (secure ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http')).request(x.url, { ...x.options, ...(agent ? { agent } : {}), method: x.method });
 
     const finish = () => {
       if (done) return;
@@ -314,7 +317,12 @@ export class H2Connection {
       ALPNProtocols: ['h2', 'http/1.1'],
     });
     const s = socket;
-    s.once('connect', () => enter('no TLS handshake', limits.tlsHandshakeMs, 'tls'));
+    let h2: typeof http2 | undefined;
+    s.once('connect', () => {
+      enter('no TLS handshake', limits.tlsHandshakeMs, 'tls');
+      // The ClientHello is on its way: load HTTP/2 while the server answers it, not before connecting.
+      h2 = process.getBuiltinModule('node:http2');
+    });
     s.once('secureConnect', () => {
       end();
       if (s.alpnProtocol !== 'h2') {
@@ -323,7 +331,7 @@ export class H2Connection {
         settle.resolve(undefined);
         return;
       }
-      const session = http2.connect(this.url.origin, {
+      const session = (h2 ?? process.getBuiltinModule('node:http2')).connect(this.url.origin, {
         createConnection: () => s,
         // Large windows: a page of a big list comes in a few frames, without waiting on window updates.
         settings: { initialWindowSize: 8 << 20 },

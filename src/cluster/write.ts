@@ -424,9 +424,15 @@ export async function deleteService(c: Kube, namespace: string, name: string, op
   await Promise.all(objects.map((obj) => deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true })));
   if (options.dryRun) return objects;
   const deleted: KubeObject[] = [];
-  for (const obj of objects) if (await deleteIgnoringGone(c, obj, namespace, byUid(obj))) deleted.push(obj);
-  // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns it).
-  if (deleted.length > 0) await deleteRecords(c, namespace, name, records).catch(() => undefined);
+  // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns
+  // it): from the first object this call deletes on, beside the deletion of the next.
+  let history: Promise<void> | undefined;
+  for (const obj of objects) {
+    if (!(await deleteIgnoringGone(c, obj, namespace, byUid(obj)))) continue;
+    deleted.push(obj);
+    history ??= deleteRecords(c, namespace, name, records).catch(() => undefined);
+  }
+  await history;
   // Of concurrent deletes of one service, the one that deleted its last object (each object's deletion
   // succeeds once) deleted the service; the others find it gone, as kubectl would.
   if (deleted.at(-1) !== objects.at(-1)) throw notFound(name, namespace);
