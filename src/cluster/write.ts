@@ -413,15 +413,31 @@ function canonical(value: unknown): string {
  * that another caller made first is NotFound here, as kubectl says.
  */
 export async function deleteService(c: Kube, namespace: string, name: string, options: { dryRun: boolean }): Promise<KubeObject[]> {
-  // The service's revision records are listed with its objects: one round trip for both.
-  const [live, records] = await Promise.all([
+  // Every deletion is tried as a dry run before any is made (none is made if one would be refused). The
+  // dry runs go with the read of the objects and the listing of their revision records: one round trip
+  // for all. A dry run answers for the object of that name (its uid is not known yet); an object the
+  // read finds but its dry run did not (made in between) has its dry run again, by uid.
+  const tried = (kind: (typeof KINDS)['Deployment' | 'Service']) =>
+    c.delete(kind, namespace, name, { dryRun: true }).then(
+      () => ({ ok: true as const }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+  const [live, records, deploymentTry, serviceTry] = await Promise.all([
     readLive(c, namespace, name),
     options.dryRun ? Promise.resolve(undefined) : listRevisions(c, namespace, name).catch(() => undefined),
+    tried(KINDS.Deployment),
+    tried(KINDS.Service),
   ]);
   const objects = decideDelete(live, name, namespace);
   const byUid = (o: KubeObject) => ({ ...(o.metadata.uid ? { uid: o.metadata.uid } : {}) });
-  // Every deletion is tried as a dry run (all at once) before any is made: none is made if one would be refused.
-  await Promise.all(objects.map((obj) => deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true })));
+  await Promise.all(
+    objects.map(async (obj) => {
+      const t = obj.kind === 'Deployment' ? deploymentTry : serviceTry;
+      if (t.ok) return;
+      if (!(t.err instanceof ClusterError && t.err.reason === 'NotFound')) throw t.err;
+      await deleteIgnoringGone(c, obj, namespace, { ...byUid(obj), dryRun: true });
+    }),
+  );
   if (options.dryRun) return objects;
   const deleted: KubeObject[] = [];
   // Its history goes with it (the garbage collector would remove it too, later, as the Deployment owns
