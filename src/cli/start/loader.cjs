@@ -13,11 +13,18 @@
 const VERSION = '__PACHSVC_VERSION__';
 const ENTRY = '__PACHSVC_ENTRY__';
 
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
-
-const CHUNKS = path.join(__dirname, 'chunks');
+// Required when first needed: `--version` needs none of them.
+let fs;
+let path;
+let vm;
+let CHUNKS;
+function init() {
+  if (fs) return;
+  fs = require('node:fs');
+  path = require('node:path');
+  vm = require('node:vm');
+  CHUNKS = path.join(__dirname, 'chunks');
+}
 const CACHE = '.cache';
 /** Every chunk loaded, by absolute file name: { module, script, cache: 'accepted' | 'rejected' | 'missing' | 'off' }. */
 const loaded = new Map();
@@ -26,6 +33,7 @@ let cacheOff = Boolean(process.env.PACHSVC_NO_CODE_CACHE);
 
 /** Loads a chunk (a path under dist/chunks) once and returns its exports. */
 function load(file) {
+  init();
   const known = loaded.get(file);
   if (known) return known.module.exports;
   const module = { exports: {}, filename: file, loaded: false };
@@ -63,6 +71,7 @@ function load(file) {
 
 /** Writes the code cache of every chunk this process loaded (with what it ran), and, with `all`, a plain one for the others. */
 function writeCaches(options = {}) {
+  init();
   const written = [];
   for (const [file, entry] of loaded) {
     if (options.only && !options.only(entry)) continue;
@@ -113,6 +122,7 @@ function main() {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  init();
   remakeCachesAtExit();
   load(path.join(CHUNKS, ENTRY))
     .main(argv)
@@ -135,6 +145,7 @@ async function train(commands) {
   training = true;
   cacheOff = false;
   process.stdout.setMaxListeners(0);
+  init();
   const { main: run } = load(path.join(CHUNKS, ENTRY));
   for (const argv of commands) await run(argv);
   process.exitCode = 0;
@@ -143,6 +154,7 @@ async function train(commands) {
 
 /** Which chunks this process loaded and what became of their caches (for tests and benchmarks). */
 function report() {
+  init();
   return [...loaded].map(([file, e]) => ({ file: path.relative(__dirname, file), cache: e.cache }));
 }
 
