@@ -7,20 +7,24 @@
 //      a script, not an ES module, can start from V8's code cache on Node 20;
 //   4. writes the loader (dist/pachsvc.cjs, from src/cli/start/loader.cjs) that bin/pachsvc runs, and
 //      dist/pachsvc.js, the same for whoever imports the ESM path;
-//   5. makes the code caches (dist/chunks/*.cjs.cache) by running the commonest commands once in one
-//      process (render and validate of JSON and YAML specs, help, and list, create, apply, update,
-//      inspect and delete against a stand-in API server), so the caches hold what those commands run.
+//   5. makes the code caches by running the commonest commands once in one process (render and validate
+//      of JSON and YAML specs, help, and list, create, apply, update, inspect and delete against a
+//      stand-in API server), so the caches hold what those commands run, and packs the chunks with their
+//      caches into dist/chunks/pack (the Kubernetes client's chunk and its cache stay files of their own).
 // dist/ is built beside and swapped in whole, so a pachsvc started during a build never finds half of
 // one; dist/lib (the library, scripts/build-lib.mjs) is kept.
 //
 //   node scripts/build.mjs [--analyze]    --analyze: which chunks each command loads, and their sizes
 import { build, transform } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Chunks bigger than this stay out of the pack (the Kubernetes client's). */
+const PACK_LIMIT = 1 << 20;
 const analyze = process.argv.includes('--analyze');
 execFileSync(process.execPath, [join(root, 'scripts/gen-sources.mjs')], { stdio: 'inherit' });
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -152,6 +156,25 @@ function train(dir) {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`making the code caches failed (exit ${r.status}):\n${r.stderr}`);
+  pack(dir);
+}
+
+/**
+ * Packs the chunks a command may load, with their caches, into one file (dist/chunks/pack, read by
+ * offset: one open a process instead of two a chunk). The Kubernetes client (megabytes, loaded only for
+ * proxies and legacy auth plugins) stays in files of its own; a packed chunk's cache file goes.
+ */
+function pack(dir) {
+  const chunks = join(dir, 'chunks');
+  const packed = {};
+  for (const name of readdirSync(chunks).filter((n) => n.endsWith('.cjs')).sort()) {
+    const source = readFileSync(join(chunks, name));
+    if (source.length > PACK_LIMIT) continue;
+    const cacheFile = join(chunks, `${name}.cache`);
+    packed[name] = [source, existsSync(cacheFile) ? readFileSync(cacheFile) : undefined];
+  }
+  createRequire(import.meta.url)(join(dir, 'pachsvc.cjs')).writePack(packed);
+  for (const name of Object.keys(packed)) rmSync(join(chunks, `${name}.cache`), { force: true });
 }
 
 function trainingCommands() {

@@ -1,5 +1,7 @@
 // The built command's loader: scripts/build.mjs copies it to dist/pachsvc.cjs (filling in the version
-// and the entry chunk) beside the bundle's chunks (dist/chunks/*.cjs, CommonJS).
+// and the entry chunk) beside the bundle's chunks (dist/chunks/*.cjs, CommonJS). The chunks a command
+// may load, with their caches, are also packed in one file (dist/chunks/pack), read by offset: one
+// open for the process instead of two per chunk.
 //
 // Why a loader of our own: Node 20 compiles every file it loads from source, every time, and has no
 // compile cache (module.enableCompileCache is Node 22). This loader compiles each chunk with
@@ -26,6 +28,9 @@ function init() {
   CHUNKS = path.join(__dirname, 'chunks');
 }
 const CACHE = '.cache';
+const PACK = 'pack';
+/** The pack: its descriptor, where its data starts, and each chunk's [source offset, length, cache offset, length]. */
+let pack;
 /** Every chunk loaded, by absolute file name: { module, script, cache: 'accepted' | 'rejected' | 'missing' | 'off' }. */
 const loaded = new Map();
 let training = false;
@@ -41,15 +46,16 @@ function load(file) {
   loaded.set(file, entry);
   // esbuild writes ASCII only (build.mjs checks): latin1 is the cheapest exact read. The build wrote
   // each chunk as one function expression of its CommonJS scope (see build.mjs), compiled as it is.
-  const source = fs.readFileSync(file, 'latin1');
+  const packed = training ? undefined : inPack(path.basename(file));
+  const source = packed ? readPack(packed[0], packed[1]).toString('latin1') : fs.readFileSync(file, 'latin1');
   let cachedData;
   if (!cacheOff && !training) {
     try {
-      cachedData = fs.readFileSync(file + CACHE);
-    } catch {
-      entry.cache = 'missing';
-    }
+      cachedData = packed ? (packed[3] > 0 ? readPack(packed[2], packed[3]) : undefined) : fs.readFileSync(file + CACHE);
+    } catch {}
+    if (!cachedData) entry.cache = 'missing';
   }
+  entry.packed = packed !== undefined;
   const script = new vm.Script(source, { filename: file, lineOffset: -1, ...(cachedData ? { cachedData } : {}) });
   if (cachedData) entry.cache = script.cachedDataRejected ? 'rejected' : 'accepted';
   entry.script = script;
@@ -69,15 +75,74 @@ function load(file) {
   return module.exports;
 }
 
+/** The chunk's place in the pack, or undefined (not packed, or no pack). */
+function inPack(name) {
+  if (pack === undefined) {
+    pack = null;
+    try {
+      const fd = fs.openSync(path.join(CHUNKS, PACK), 'r');
+      const head = Buffer.alloc(16);
+      fs.readSync(fd, head, 0, 16, 0);
+      const size = Number(head.toString('latin1').trim());
+      const index = Buffer.alloc(size);
+      fs.readSync(fd, index, 0, size, 16);
+      pack = { fd, base: 16 + size, index: JSON.parse(index.toString('latin1')) };
+    } catch {}
+  }
+  return pack && Object.hasOwn(pack.index, name) ? pack.index[name] : undefined;
+}
+
+function readPack(offset, length) {
+  const b = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(pack.fd, b, done, length - done, pack.base + offset + done);
+    if (n === 0) throw new Error('the chunk pack is cut short');
+    done += n;
+  }
+  return b;
+}
+
+/**
+ * Packs chunks with their caches (each a [source, cache or undefined] by chunk name) into dist/chunks/pack,
+ * replacing it whole. `caches` gives newer caches for some of the chunks already packed.
+ */
+function writePack(chunks) {
+  init();
+  const parts = [];
+  const index = {};
+  let offset = 0;
+  for (const [name, [source, cache]] of Object.entries(chunks)) {
+    index[name] = [offset, source.length, offset + source.length, cache ? cache.length : 0];
+    parts.push(source);
+    if (cache) parts.push(cache);
+    offset += source.length + (cache ? cache.length : 0);
+  }
+  const head = Buffer.from(JSON.stringify(index), 'latin1');
+  writeAtomic(path.join(CHUNKS, PACK), Buffer.concat([Buffer.from(String(head.length).padEnd(16), 'latin1'), head, ...parts]));
+}
+
+/** What is in the pack now: each chunk's source and cache, newer caches put in. */
+function repack(newer) {
+  const chunks = {};
+  for (const [name, [so, sl, co, cl]] of Object.entries(pack.index)) {
+    chunks[name] = [readPack(so, sl), newer.get(name) ?? (cl > 0 ? readPack(co, cl) : undefined)];
+  }
+  writePack(chunks);
+}
+
 /** Writes the code cache of every chunk this process loaded (with what it ran), and, with `all`, a plain one for the others. */
 function writeCaches(options = {}) {
   init();
   const written = [];
+  const packed = new Map();
   for (const [file, entry] of loaded) {
     if (options.only && !options.only(entry)) continue;
-    writeAtomic(file + CACHE, entry.script.createCachedData());
+    if (entry.packed) packed.set(path.basename(file), entry.script.createCachedData());
+    else writeAtomic(file + CACHE, entry.script.createCachedData());
     written.push(file);
   }
+  if (packed.size > 0) repack(packed);
   if (options.all) {
     for (const name of fs.readdirSync(CHUNKS)) {
       const file = path.join(CHUNKS, name);
@@ -158,4 +223,4 @@ function report() {
   return [...loaded].map(([file, e]) => ({ file: path.relative(__dirname, file), cache: e.cache }));
 }
 
-module.exports = { main, train, load, report, VERSION };
+module.exports = { main, train, load, report, writePack, VERSION };
