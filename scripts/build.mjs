@@ -92,6 +92,8 @@ async function bundle(dir) {
   }
   if (!entry) throw new Error('no entry chunk for src/cli/start/main.ts');
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  // PACHSVC_BUILD_META=FILE keeps the metafile (which source is in which chunk) for esbuild's analyzer.
+  if (process.env.PACHSVC_BUILD_META) writeFileSync(process.env.PACHSVC_BUILD_META, JSON.stringify(result.metafile));
   const loader = readFileSync(join(root, 'src/cli/start/loader.cjs'), 'utf8')
     .replace("'__PACHSVC_VERSION__'", JSON.stringify(version))
     .replace("'__PACHSVC_ENTRY__'", JSON.stringify(entry));

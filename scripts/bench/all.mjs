@@ -5,6 +5,7 @@
 //              kubectl apply --server-side --force-conflicts -f, kubectl delete deploy,svc NAME
 //   inspect    pachsvc inspect NAME                                         vs kubectl describe deployment NAME
 //   list       of 10 services (and, with --big, of 1,000 and 10,000)        vs kubectl get deploy,svc -l …
+//   folder     pachsvc apply -f DIR -R of 100 specs                         vs a shell loop of 100 pachsvc apply -f
 // Each row: medians of pachsvc and of the other, their ratio and the target, the peak RSS of each (GNU
 // time, the largest of 3 runs), and the API requests one run of each makes (pachsvc: counted by a
 // preloaded hook; kubectl: its -v=6 log). pachsvc runs with --no-pin (nothing to ask pachd).
@@ -14,7 +15,8 @@
 // The cluster: KUBECONFIG's, else the local control plane, started in .bench/cluster for the run and
 // stopped after it (--keep leaves it, and --big's services, for the next run). Everything the
 // benchmark creates is in namespaces of its own (label pachsvc.io/bench=true), deleted at the end.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANAGED, benchNamespace, dropNamespace, log, openCluster, parseArgs, root, secs, snapshotBuild } from './env.mjs';
@@ -26,7 +28,9 @@ import { mb } from './measure.mjs';
 const opts = parseArgs(process.argv.slice(2), {
   runs: 15,
   warmup: 2,
-  only: 'startup,write,list',
+  only: 'startup,write,list,folder',
+  'folder-specs': 100,
+  'folder-runs': 3,
   big: false,
   'big-services': 10000,
   'big-runs': 10,
@@ -37,7 +41,7 @@ if (opts.big) groups.add('big');
 
 const NODE = process.execPath;
 const W = 'bench-w'; // the service the write rows create, change and delete
-const NS = { write: 'pachsvc-bench-w', writeKubectl: 'pachsvc-bench-wk', list10: 'pachsvc-bench-10', big: 'pachsvc-bench-big' };
+const NS = { write: 'pachsvc-bench-w', writeKubectl: 'pachsvc-bench-wk', list10: 'pachsvc-bench-10', big: 'pachsvc-bench-big', folder: 'pachsvc-bench-dir', loop: 'pachsvc-bench-loop' };
 const bigNamespace = (n) => (n === opts['big-services'] ? NS.big : `${NS.big}-${n}`);
 const TARGETS = {
   version: { ratio: 1.1 },
@@ -46,6 +50,7 @@ const TARGETS = {
   inspect: { ratio: 1.5 },
   list10: { ratio: 1.5 },
   big: { ratio: 0.5, rssAbsMb: 150 },
+  folder: { ratio: 0.25 }, // "well under" a shell loop: one process start, one connection, 8 writes at once
 };
 
 const results = []; // { row, target, s: summary, requests, note }
@@ -63,11 +68,12 @@ try {
   build = await snapshotBuild();
   const pachsvc = [NODE, build.pachsvc];
   if (groups.has('startup')) startup(pachsvc);
-  if (groups.has('write') || groups.has('list') || groups.has('big')) {
+  if (['write', 'list', 'big', 'folder'].some((g) => groups.has(g))) {
     cluster = await openCluster({ keep: opts.keep });
     const env = cluster.env;
     notes.push(`cluster: kube-apiserver ${cluster.server} at ${cluster.kube.server}${cluster.own ? ` (started for this run in ${secs(cluster.own.upMs)})` : ''}; kubectl ${cluster.kubectlVersion}`);
     if (groups.has('write')) await writes(pachsvc, env);
+    if (groups.has('folder')) await folder(pachsvc, env);
     if (groups.has('list')) await lists(pachsvc, env, NS.list10, [10], TARGETS.list10, opts.runs);
     // Each size in a namespace of its own, so that a kept cluster keeps both for the next run.
     if (groups.has('big')) for (const n of [1000, opts['big-services']]) await lists(pachsvc, env, bigNamespace(n), [n], TARGETS.big, opts['big-runs']);
@@ -135,6 +141,68 @@ async function writes(pachsvc, env) {
     const r = measured.get(row);
     results.push({ row, vs, target: row === 'inspect' ? TARGETS.inspect : TARGETS.write, s: summarize(r), requests: r.requests });
   }
+}
+
+// A GitOps folder: N specs in 10 subfolders (JSON and YAML), applied to an empty namespace by one
+// `apply -f DIR -R` and by a shell loop of N `apply -f FILE`, each round after `delete --all` (untimed).
+async function folder(pachsvc, env) {
+  const { kube, kubectl } = cluster;
+  const n = opts['folder-specs'];
+  await benchNamespace(kube, NS.folder);
+  await benchNamespace(kube, NS.loop);
+  tmp ??= mkdtempSync(join(tmpdir(), 'pachsvc-bench-'));
+  const dir = join(tmp, 'folder');
+  const files = [];
+  for (let i = 0; i < n; i++) {
+    const name = `dir-${String(i + 1).padStart(4, '0')}`;
+    const sub = join(dir, `team-${i % 10}`);
+    mkdirSync(sub, { recursive: true });
+    const spec = {
+      pipeline: { name },
+      transform: { image: 'python:3.12-slim', cmd: ['python3', '-m', 'http.server', '8080', '--directory', '/pfs'] },
+      service: { internal_port: 8080, type: 'ClusterIP' },
+      input: { pfs: { repo: `data${i % 7}`, branch: 'master', glob: '/' } },
+    };
+    const json = i % 2 === 0;
+    const file = join(sub, `${name}.${json ? 'json' : 'yaml'}`);
+    writeFileSync(file, json ? JSON.stringify(spec, null, 2) : toYaml(spec));
+    files.push(file);
+  }
+  const list = join(tmp, 'folder-files');
+  writeFileSync(list, files.join('\n') + '\n');
+  const row = `apply -f DIR -R (${n} specs)`;
+  const loop = ['bash', '-c', 'while IFS= read -r f; do "$0" "$1" apply -f "$f" --no-pin -n "$2" >/dev/null || exit 1; done < "$3"', ...pachsvc, NS.loop, list];
+  const clear = (ns) => ({ setup: [...pachsvc, 'delete', '--all', '-n', ns] });
+  log(`${row}: 1 warm-up + ${opts['folder-runs']} timed rounds (namespaces ${NS.folder}, ${NS.loop})`);
+  const measured = runRounds(
+    () => [
+      clear(NS.folder),
+      clear(NS.loop),
+      { row, side: 'pachsvc', argv: [...pachsvc, 'apply', '-f', dir, '-R', '--no-pin', '-n', NS.folder], counter: 'pachsvc' },
+      { row, side: 'other', argv: loop },
+    ],
+    { rounds: opts['folder-runs'], warmup: 1, rssRounds: 1, env, onRound: progress(row) },
+  );
+  const r = measured.get(row);
+  // Both ways must leave exactly the N services.
+  const counts = [NS.folder, NS.loop].map((ns) => {
+    const out = spawnSync(kubectl, ['get', 'deploy', '-l', MANAGED, '-n', ns, '-o', 'name'], { env, encoding: 'utf8' });
+    return out.stdout.split('\n').filter(Boolean).length;
+  });
+  notes.push(`${row}: services left by the folder apply ${counts[0]}, by the loop ${counts[1]} (expected ${n} each)`);
+  if (counts.some((c) => c !== n)) throw new Error(`apply -f DIR left ${counts[0]} and the loop ${counts[1]} services, not ${n}`);
+  results.push({ row, vs: `shell loop of ${n} pachsvc apply`, target: TARGETS.folder, s: summarize(r), requests: r.requests });
+}
+
+/** The little YAML the folder's specs need (maps, lists of scalars, strings and numbers). */
+function toYaml(value, indent = '') {
+  return Object.entries(value)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${indent}${k}:\n${v.map((x) => `${indent}  - ${JSON.stringify(x)}`).join('\n')}`;
+      if (v && typeof v === 'object') return `${indent}${k}:\n${toYaml(v, `${indent}  `)}`;
+      return `${indent}${k}: ${JSON.stringify(v)}`;
+    })
+    .join('\n') + (indent ? '' : '\n');
 }
 
 async function lists(pachsvc, env, ns, counts, target, runs) {
@@ -251,7 +319,7 @@ async function cleanup() {
       const stopping = cluster.own && !cluster.own.kept && !opts.keep;
       if (!stopping) {
         const big = opts.keep || !groups.has('big') ? [] : [bigNamespace(1000), bigNamespace(opts['big-services'])];
-        for (const ns of [NS.write, NS.writeKubectl, NS.list10, ...big]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
+        for (const ns of [NS.write, NS.writeKubectl, NS.list10, NS.folder, NS.loop, ...big]) await dropNamespace(cluster.kube, ns).catch(() => undefined);
         if (!opts.keep && !cluster.own) await cluster.kube.request('DELETE', `/api/v1/nodes?labelSelector=${encodeURIComponent(`${BENCH_NODE_LABEL}=true`)}`).catch(() => undefined);
       }
     } finally {

@@ -3,7 +3,6 @@
 // in-cluster service account. Read here without the Kubernetes client so that commands start fast; the
 // client gets the same choice (clientConfig) for what only it does (legacy auth-provider plugins,
 // proxies). Every way a kubeconfig can be wrong is one sentence naming the file and the entry.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
@@ -514,7 +513,8 @@ async function execCredential(exec: Entry, server: string): Promise<string | und
   const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
   for (const e of (exec.env ?? []) as { name: string; value: string }[]) env[e.name] = e.value;
   const stdout = await new Promise<string>((resolvePromise, reject) => {
-    execFile(exec.command, (exec.args ?? []) as string[], { env, timeout: 60_000 }, (err, out, errText) => {
+    // child_process is loaded only here: most kubeconfigs have no credential plugin.
+    process.getBuiltinModule('node:child_process').execFile(exec.command, (exec.args ?? []) as string[], { env, timeout: 60_000 }, (err, out, errText) => {
       if (err) {
         const why =
           (err as NodeJS.ErrnoException).code === 'ENOENT'

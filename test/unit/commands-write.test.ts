@@ -301,13 +301,21 @@ describe('delete', () => {
   test('of a service someone else deleted first says not found', async () => {
     const kube = new FakeKube();
     await runIn(['create', '-f', spec('web')], { kube });
+    // Our deletes (made together, in one tick) wait while the other delete runs whole, then go on.
+    let other: Promise<number> | undefined;
+    let otherStarted = false;
     kube.beforeWrite = async (call) => {
-      if (call.verb === 'delete' && !call.dryRun) {
-        kube.beforeWrite = undefined;
-        assert.equal((await runIn(['delete', 'web'], { kube })).code, 0);
-      }
+      if (call.verb !== 'delete' || call.dryRun || otherStarted) return;
+      other ??= new Promise((resolve) =>
+        setImmediate(() => {
+          otherStarted = true;
+          resolve(runIn(['delete', 'web'], { kube }).then((r) => r.code));
+        }),
+      );
+      assert.equal(await other, 0);
     };
     const r = await runIn(['delete', 'web'], { kube });
+    assert.equal(await other, 0);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /NotFound/);

@@ -11,7 +11,7 @@ import type { Outcome, WriteResult } from '../../cluster/write.ts';
 import { defineCommand, type Command, type FlagTable } from '../command.ts';
 import type { Factory } from '../factory.ts';
 import { CLUSTER_FLAGS, checkClusterFlags, durationFlag, type ClusterFlags } from '../flags/cluster.ts';
-import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
+import { DRY_RUN_FLAG, dryRunFlag, historyMaxFlag, WRITE_FLAGS, type DryRun, type WriteFlags } from '../flags/write.ts';
 import { RENDER_FLAGS, renderOptionsFromFlags, SPEC_FLAGS, type RenderFlags, type SpecFlags } from '../flags/spec.ts';
 import { EXIT, UsageError } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
@@ -33,15 +33,6 @@ export type DeployArgs = SpecFlags &
     'take-ownership': boolean;
   };
 
-export const DRY_RUN_FLAG = {
-  'dry-run': {
-    type: 'string',
-    default: 'none',
-    describe: 'client: print the objects, touch nothing; server: the API server checks everything and stores nothing (a bare --dry-run is client)',
-    requiresArg: true,
-  },
-} satisfies FlagTable;
-
 export const DEPLOY_FLAGS = {
   ...SPEC_FLAGS,
   ...RENDER_FLAGS,
@@ -56,14 +47,6 @@ export const DEPLOY_FLAGS = {
 
 /** How many services are written at once (`apply -f DIR`). */
 const CONCURRENCY = 8;
-
-export type DryRun = 'none' | 'client' | 'server';
-
-/** --dry-run's value, checked: anything but none, client or server is a usage error, never a write. */
-export function dryRunFlag(value: unknown, command: string): DryRun {
-  if (value === 'none' || value === 'client' || value === 'server') return value;
-  throw new UsageError(`invalid value ${JSON.stringify(String(value).slice(0, 40))} for --dry-run (choose from none, client, server)`, command);
-}
 
 const SUMMARY: Record<DeployVerb, string> = {
   create: 'Create services on the cluster (fails if one exists)',

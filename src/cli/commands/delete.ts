@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.ts';
 import { CLUSTER_FLAGS, durationFlag, serviceArg, type ClusterFlags } from '../flags/cluster.ts';
+import { dryRunFlag } from '../flags/write.ts';
 import { EXIT, UsageError } from '../output/errors.ts';
 import { writeLine } from '../output/iostreams.ts';
 import { startProgress } from '../output/progress.ts';
@@ -32,7 +33,6 @@ export const DELETE = defineCommand<Args>({
     ['$0 delete --all -n scratch --wait', 'Delete every service in a namespace and wait for the pods to go'],
   ],
   async run(args, f) {
-    const { dryRunFlag } = await import('./apply.ts');
     const dryRun = dryRunFlag(args['dry-run'], 'delete');
     const given = (args.names ?? []).map((n) => serviceArg(n, 'delete'));
     if (args.all && given.length > 0) throw new UsageError('give service names or --all, not both', 'delete');

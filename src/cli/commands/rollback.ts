@@ -6,8 +6,8 @@ import { EXIT, UsageError } from '../output/errors.ts';
 import { warn, writeLine } from '../output/iostreams.ts';
 import { formatObjects } from '../output/objects.ts';
 import { renderRecorded } from '../recorded.ts';
-import { DRY_RUN_FLAG, dryRunFlag, waitFor } from './apply.ts';
-import { historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
+import { waitFor } from './apply.ts';
+import { DRY_RUN_FLAG, dryRunFlag, historyMaxFlag, WRITE_FLAGS, type WriteFlags } from '../flags/write.ts';
 
 type Args = ClusterFlags & { name: string; 'to-revision'?: string; 'dry-run': string; output?: 'name' | 'json' | 'yaml' } & WriteFlags;
 

@@ -79,10 +79,16 @@ export async function processStreams(argv: string[], env: NodeJS.ProcessEnv = pr
   const io: IOStreams = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // process.stdin is made when first read (a stream over the terminal, pipe or file, ~5 ms): only
+    // `-f -` and edit's terminal need it.
+    get stdin() {
+      return process.stdin;
+    },
     stdoutIsTTY,
     stderrIsTTY,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
     color,
     colorOut: wantsColorOut(argv, env, stdoutIsTTY),
     verbose: flags.includes('--verbose') || flags.includes('-v'),
