@@ -3,6 +3,7 @@
 import { managedSelector, recordedInputs, revisionOf, SERVICE_CONTAINER } from '../contract.ts';
 import { notFound } from './rules.ts';
 import type { Kube } from './kube.ts';
+import { servedCommits, type ServedCommit } from './logs.ts';
 import { portsPhrase, type ServiceSummary } from './list.ts';
 import { podState, serviceStatus } from './status.ts';
 import { KINDS, type KubeObject } from './types.ts';
@@ -16,19 +17,29 @@ export interface ServiceDetails {
   events: KubeObject[];
   /** Node addresses (for NodePort URLs); empty if the user may not list nodes. */
   nodes: { name: string; address: string }[];
+  /** The commits the first pod serves, from its checkout and follow logs (none if they cannot be read). */
+  served: ServedCommit[];
 }
 
-/** Everything about one service; NotFound when it has neither object. */
+/**
+ * Everything about one service; NotFound when it has neither object. Two round trips: its objects, pods
+ * and ReplicaSets at once; then, at once, every one's events, the nodes (for NodePort URLs) and the
+ * commits its first pod serves (its checkout and follow logs).
+ */
 export async function describeService(c: Kube, namespace: string, name: string): Promise<ServiceDetails> {
-  const [deployment, service, pods] = await Promise.all([
+  const [deployment, service, pods, sets] = await Promise.all([
     c.get(KINDS.Deployment, namespace, name),
     c.get(KINDS.Service, namespace, name),
     c.list(KINDS.Pod, namespace, { labelSelector: managedSelector(name) }),
+    replicaSets(c, namespace, name),
   ]);
   if (!deployment && !service) throw notFound(name, namespace);
-  const [events, nodes] = await Promise.all([
-    serviceEvents(c, namespace, name, deployment, [service, ...pods.items]),
+  // The Deployment's ReplicaSets: those with its labels that it owns (the owner's uid, not a name's prefix).
+  const owned = deployment ? sets.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid)) : [];
+  const [events, nodes, served] = await Promise.all([
+    eventsOf(c, namespace, [deployment, service, ...pods.items, ...owned]),
     service?.spec?.type === 'NodePort' || service?.spec?.type === 'LoadBalancer' ? nodeAddresses(c) : Promise.resolve([]),
+    pods.items[0] ? servedCommits(c, namespace, pods.items[0]) : Promise.resolve([]),
   ]);
   return {
     name,
@@ -38,6 +49,7 @@ export async function describeService(c: Kube, namespace: string, name: string):
     pods: pods.items,
     events: sortEvents(events),
     nodes,
+    served,
   };
 }
 
@@ -113,15 +125,6 @@ const EVENTS_PER_OBJECT = 500;
  * (involvedObject.uid), so a busy namespace hides none of them, and another service's objects (web-api's
  * ReplicaSets for web) are never taken for this one's. What cannot be read (RBAC) is left out.
  */
-async function serviceEvents(c: Kube, namespace: string, name: string, deployment: KubeObject | undefined, others: (KubeObject | undefined)[]): Promise<KubeObject[]> {
-  // The ReplicaSets are looked up while the other objects' events are read.
-  const [direct, ofReplicaSets] = await Promise.all([
-    eventsOf(c, namespace, [deployment, ...others]),
-    deployment ? replicaSetsOf(c, namespace, name, deployment).then((sets) => eventsOf(c, namespace, sets)) : [],
-  ]);
-  return [...direct, ...ofReplicaSets];
-}
-
 async function eventsOf(c: Kube, namespace: string, objects: (KubeObject | undefined)[]): Promise<KubeObject[]> {
   const uids = [...new Set(objects.map((o) => o?.metadata.uid).filter((u): u is string => Boolean(u)))];
   const lists = await inBatches(uids, EVENT_REQUESTS, (uid) =>
@@ -133,11 +136,10 @@ async function eventsOf(c: Kube, namespace: string, objects: (KubeObject | undef
   return lists.flat();
 }
 
-// The Deployment's ReplicaSets: those of its pods' labels that it owns (the owner's uid, not a name's prefix).
-async function replicaSetsOf(c: Kube, namespace: string, name: string, deployment: KubeObject): Promise<KubeObject[]> {
+/** The ReplicaSets with the service's labels (none if they cannot be read). */
+async function replicaSets(c: Kube, namespace: string, name: string): Promise<KubeObject[]> {
   try {
-    const list = await c.list(KINDS.ReplicaSet, namespace, { labelSelector: managedSelector(name) });
-    return list.items.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.uid === deployment.metadata.uid));
+    return (await c.list(KINDS.ReplicaSet, namespace, { labelSelector: managedSelector(name) })).items;
   } catch {
     return [];
   }

@@ -33,8 +33,7 @@ export const INSPECT = defineCommand<Args>({
     const kube = await f.kube(args, 'inspect');
     const k8s = await import('../../cluster/index.ts');
     const details = await k8s.describeService(kube, kube.namespace, name);
-    const served = details.pods[0] ? await k8s.servedCommits(kube, kube.namespace, details.pods[0]) : [];
-    const view = buildView(details, served, k8s);
+    const view = buildView(details, details.served, k8s);
     if (args.output === 'json') f.io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
     else if (args.output === 'yaml') f.io.stdout.write(toYaml(view));
     else f.io.stdout.write(describe(view, (t) => k8s.age(t, f.now())));
