@@ -91,6 +91,10 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
   const historyMax = historyMaxFlag(args['history-max'], verb);
   const renderOptions = renderOptionsFromFlags(args, verb);
   checkClusterFlags(args, verb);
+  // The cluster is reached (kubeconfig read, TLS handshake begun) while the specs are read and checked;
+  // a spec's error is still said first, and then nothing is written.
+  const connecting = dryRun === 'client' ? undefined : f.kube(args, verb);
+  connecting?.catch(() => undefined);
   const { services } = await loadSources(await readSources(args, f.io, verb), args, f.io, { command: verb });
 
   const limit = limiter(CONCURRENCY);
@@ -102,7 +106,7 @@ async function deploy(verb: DeployVerb, args: DeployArgs, f: Factory): Promise<n
     return EXIT.ok;
   }
 
-  const kube = await f.kube(args, verb);
+  const kube = await connecting!;
   const token = tokenReader(kube, renderOptions);
   const { writeService } = await import('../../cluster/index.ts');
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
