@@ -50,7 +50,7 @@ const TARGETS = {
   inspect: { ratio: 1.5 },
   list10: { ratio: 1.5 },
   big: { ratio: 0.5, rssAbsMb: 150 },
-  folder: { ratio: 0.25 }, // "well under" a shell loop: one process start, one connection, 8 writes at once
+  folder: { ratio: 0.5 }, // "well under" a shell loop: one process start, one connection, 8 writes at once
 };
 
 const results = []; // { row, target, s: summary, requests, note }
