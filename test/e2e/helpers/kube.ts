@@ -18,7 +18,8 @@ export const ADMIN_CONTEXT: string | undefined = process.env.PACHSVC_E2E_ADMIN_C
 export const RESTRICTED_CONTEXT = process.env.PACHSVC_E2E_RESTRICTED_CONTEXT || 'pachsvc-restricted';
 export const RESTRICTED_NAMESPACE = process.env.PACHSVC_E2E_RESTRICTED_NAMESPACE || 'pachsvc-restricted';
 
-function readClusterEnv(): Record<string, string> {
+/** The variables test/cluster/up.sh wrote to the local control plane's cluster.env (none if it has none). */
+export function readClusterEnv(): Record<string, string> {
   const file = path.join(process.env.PACHSVC_CLUSTER_DIR || path.join(REPO_ROOT, '.cluster'), 'cluster.env');
   if (!existsSync(file)) return {};
   const env: Record<string, string> = {};

@@ -42,7 +42,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, kubectl, kubectlOk, type RunResult } from './kube.ts';
+import { REPO_ROOT, kubectl, kubectlOk, readClusterEnv, type RunResult } from './kube.ts';
 
 const API_VERSION = 'kwok.x-k8s.io/v1alpha1';
 /** Label on every object these helpers create (cleanupKwokObjects finds them by it). */
@@ -52,23 +52,13 @@ export const KWOK_E2E_NAMESPACE_LABEL = 'e2e.pachsvc.io/namespace';
 
 const CLUSTER_DIR = process.env.PACHSVC_CLUSTER_DIR || path.join(REPO_ROOT, '.cluster');
 
-function clusterEnv(): Record<string, string> {
-  const file = path.join(CLUSTER_DIR, 'cluster.env');
-  if (!existsSync(file)) return {};
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) env[m[1]] = m[2];
-  }
-  return env;
-}
 
 /**
  * The local cluster's kwok facts, when KUBECONFIG is the local cluster's
  * (.cluster/cluster.env): default log file, kwok server port, CA.
  */
 function localKwok(): { defaultLog?: string; port?: number; ca?: string } {
-  const env = clusterEnv();
+  const env = readClusterEnv();
   if (!env.KUBECONFIG_PATH || !process.env.KUBECONFIG || path.resolve(process.env.KUBECONFIG) !== path.resolve(env.KUBECONFIG_PATH)) {
     return {};
   }
