@@ -82,6 +82,8 @@ try {
 } catch (err) {
   console.error(`[bench] ERROR: ${err.stack ?? err.message}`);
   process.exitCode = 1;
+  // What was measured before the failure is still printed.
+  if (results.length > 0) print(loadavg(), 0);
 } finally {
   await cleanup();
 }

@@ -28,8 +28,22 @@ export class Kube {
     this.agent = new this.lib.Agent({ keepAlive: true, maxSockets: 64 });
   }
 
-  /** One request; resolves to { status, body } (body parsed when JSON). Never rejects on HTTP status. */
-  request(method, path, { body, accept = 'application/json', contentType = 'application/json' } = {}) {
+  /**
+   * One request; resolves to { status, body } (body parsed when JSON). Never rejects on HTTP status. A
+   * kept-alive connection the API server closed while the benchmark ran its commands (minutes, at times)
+   * fails on reuse with EPIPE or ECONNRESET before the request is sent: it is made again on a new one.
+   */
+  async request(method, path, options = {}) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, options);
+      } catch (err) {
+        if (!(err.reusedSocket && ['EPIPE', 'ECONNRESET'].includes(err.code)) || attempt >= 2) throw err;
+      }
+    }
+  }
+
+  requestOnce(method, path, { body, accept = 'application/json', contentType = 'application/json' } = {}) {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const headers = { Accept: accept, 'User-Agent': 'pachsvc-bench' };
     if (this.auth) headers.Authorization = this.auth;
@@ -49,7 +63,7 @@ export class Kube {
         });
       });
       req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       if (data !== undefined) req.write(data);
       req.end();
     });
