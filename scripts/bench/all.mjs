@@ -291,7 +291,10 @@ function print(loadStart, ms) {
   console.log(out.join('\n'));
 }
 
-/** `GET deployments, GET services ×2, …`: the requests by method and resource, in order. */
+/**
+ * `GET deployments, GET services ×2, …`: the requests by method and resource, in order; past 24 (a folder
+ * of specs), how many of each, in the order first made.
+ */
 function summarizeLines(lines) {
   const short = lines.map((l) => {
     const [method, path] = l.split(' ');
@@ -301,10 +304,14 @@ function summarizeLines(lines) {
     return `${method} ${rest.length > 1 && rest[0] !== 'openapi' ? `${rest[0]}/${rest.length > 2 ? rest.slice(2).join('/') : 'NAME'}` : rest.join('/') || path}`;
   });
   const out = [];
+  const byKind = new Map();
   for (const s of short) {
-    const last = out.at(-1);
+    const last = lines.length > 24 ? byKind.get(s) : out.at(-1);
     if (last && last.s === s) last.n++;
-    else out.push({ s, n: 1 });
+    else {
+      out.push({ s, n: 1 });
+      byKind.set(s, out.at(-1));
+    }
   }
   return out.map(({ s, n }) => (n > 1 ? `${s} x${n}` : s)).join(', ');
 }
