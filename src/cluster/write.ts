@@ -63,6 +63,9 @@ export async function readLive(c: Kube, namespace: string, name: string): Promis
 }
 
 export async function writeService(c: Kube, req: WriteRequest): Promise<WriteResult> {
+  // Fields of others an attempt removed (--take-ownership) stay removed when a later attempt redoes the
+  // write (another writer came in between): the next attempt no longer sees them, so they are said from here.
+  const removedEarlier: Written['removed'] = [];
   for (let attempt = 1; ; attempt++) {
     const live = await readLive(c, req.namespace, req.name);
     const action = decideWrite(req.verb, live, req.name, req.namespace, req.hint);
@@ -74,7 +77,8 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
       );
     }
     try {
-      const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, live);
+      const result = action === 'create' ? await createService(c, req, live) : await updateService(c, req, live, removedEarlier);
+      result.removed = mergeRemoved(removedEarlier, result.removed);
       const wrote = result.outcome !== 'unchanged';
       // What others set: removed (--take-ownership), or what is still there after the write (a Service port
       // someone changed is repaired by the write, not left).
@@ -92,6 +96,17 @@ export async function writeService(c: Kube, req: WriteRequest): Promise<WriteRes
       await backoff(attempt);
     }
   }
+}
+
+/** Every field removed, by object, each once. */
+function mergeRemoved(earlier: Written['removed'], now: Written['removed']): Written['removed'] {
+  const out = new Map<string, ForeignField[]>();
+  for (const { object, fields } of [...earlier, ...now]) {
+    const kept = out.get(object) ?? [];
+    for (const f of fields) if (!kept.some((k) => k.pointer === f.pointer)) kept.push(f);
+    out.set(object, kept);
+  }
+  return [...out].map(([object, fields]) => ({ object, fields }));
 }
 
 /** What one attempt wrote (or, in a dry run, would write). */
@@ -239,7 +254,7 @@ async function undo(c: Kube, req: WriteRequest, created: KubeObject[], cause: un
  * An object missing from a half service is created again. Nothing is written when the API server would
  * store both unchanged (checked with a dry run).
  */
-async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Written> {
+async function updateService(c: Kube, req: WriteRequest, live: Live, removedEarlier: Written['removed']): Promise<Written> {
   // An object another pachsvc has just created (POST) and not yet handed to the apply manager
   // (adoptForApply): applied over as it is, its lists would be merged with this spec's instead of
   // replaced (two container ports named user-port, both specs' env vars). Hand it over, then read again.
@@ -269,6 +284,7 @@ async function updateService(c: Kube, req: WriteRequest, live: Live): Promise<Wr
   const after: Live = { ...live };
   for (const { was, fields } of reclaim) {
     const patched = await patchIfUnchanged(c, was, req.namespace, removalOps(fields));
+    removedEarlier.push({ object: objectName(was), fields });
     if (was.kind === 'Deployment') after.deployment = patched;
     else after.service = patched;
   }

@@ -213,6 +213,31 @@ describe('inspect: fields set by others', () => {
   });
 });
 
+describe('apply --take-ownership, redone after another writer came in between', () => {
+  test('still says which fields of others it removed (the attempt that removed them is not the one that finished)', async () => {
+    const kube = new DriftKube();
+    const file = spec('web');
+    await runIn(['apply', '-f', file], { kube });
+    await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
+    await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+    // Once the fields are removed (a JSON patch) and pachsvc applies its spec, the Deployment's
+    // controller writes its status first (a new resourceVersion): that apply conflicts and is redone.
+    let bumped = false;
+    kube.beforeWrite = async (call) => {
+      if (bumped || call.verb !== 'apply' || call.dryRun || call.resource !== 'deployments') return;
+      bumped = true;
+      await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/status', value: { observedGeneration: 99 } }]);
+    };
+    const r = await runIn(['apply', '-f', file, '--take-ownership'], { kube });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(bumped, 'the race happened');
+    assert.equal(r.stdout, 'service/web configured\n');
+    assert.match(r.stderr, /^warning: deployment\.apps\/web: removed fields set by others: .*env\[name=FOO\]/m);
+    assert.match(r.stderr, /^warning: service\/web: removed fields set by others: \.metadata\.labels\.team/m);
+    assert.deepEqual(JSON.parse((await runIn(['inspect', 'web', '-o', 'json'], { kube })).stdout).setByOthers, []);
+  });
+});
+
 describe('logs of a pod that is on no node', () => {
   const PODS = { api: '/api/v1', resource: 'pods' } as Kind;
   const pending = (kube: FakeKube, pod: string) =>
