@@ -186,13 +186,18 @@ describe('a Service port changed by others (kubectl patch … /spec/ports/0/port
   });
 });
 
+/** What `kubectl set env deploy/web FOO=bar` and `kubectl label svc web team=x` add to service web. */
+async function setByOthers(kube: FakeKube): Promise<void> {
+  await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
+  await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+}
+
 describe('inspect: fields set by others', () => {
   test('listed under "Set by others:" and in -o json; gone after apply --take-ownership', async () => {
     const kube = new DriftKube();
     const file = spec('web');
     await runIn(['apply', '-f', file], { kube });
-    await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
-    await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+    await setByOthers(kube);
     const text = await runIn(['inspect', 'web'], { kube });
     assert.equal(text.code, 0, text.stderr);
     const section = /\nSet by others:\n([\s\S]*?)\n\n/.exec(text.stdout)?.[1] ?? '';
@@ -218,8 +223,7 @@ describe('apply --take-ownership, redone after another writer came in between', 
     const kube = new DriftKube();
     const file = spec('web');
     await runIn(['apply', '-f', file], { kube });
-    await kube.patch(DEPLOYMENTS, 'default', 'web', [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'FOO', value: 'bar' } }]);
-    await kube.patch(SERVICES, 'default', 'web', [{ op: 'add', path: '/metadata/labels/team', value: 'x' }]);
+    await setByOthers(kube);
     // Once the fields are removed (a JSON patch) and pachsvc applies its spec, the Deployment's
     // controller writes its status first (a new resourceVersion): that apply conflicts and is redone.
     let bumped = false;
