@@ -4,15 +4,15 @@
 // certificate, in-cluster service account).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster } from '../../src/cluster/client.ts';
 import { loadConfig, serverUrl, type ConnectOptions } from '../../src/cluster/config.ts';
 import { ClusterError } from '../../src/cluster/errors.ts';
 import { hasOpenssl, kubeconfigFor, makeTlsMaterial, startHttpServer, writeKubeconfig, type TlsMaterial } from '../helpers/stub-network.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const NO_ENV = { HOME: mkdtempSync(join(tmpdir(), 'pachsvc-home-')) };
+const NO_ENV = { HOME: tempDir('home') };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** Loads the kubeconfig (an object, or YAML text) and returns the ClusterError it fails with. */
@@ -131,7 +131,7 @@ describe('certificates and keys', () => {
   });
 
   test('a garbage client certificate file names the file and the kubeconfig', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pachsvc-cert-'));
+    const dir = tempDir('cert');
     writeFileSync(join(dir, 'client.crt'), 'not a certificate\n');
     writeFileSync(join(dir, 'client.key'), 'not a key\n');
     const file = join(dir, 'kubeconfig');
@@ -164,7 +164,7 @@ describe('certificates and keys', () => {
   test('a CA that is not PEM (data, and file)', async () => {
     let e = await failure(kubeconfigFor('https://127.0.0.1:6443', { 'certificate-authority-data': b64('hello') }));
     assert.match(e.message, /^the certificate authority of cluster "stub" \(certificate-authority-data in ".*kubeconfig"\) is not PEM/);
-    const dir = mkdtempSync(join(tmpdir(), 'pachsvc-ca-'));
+    const dir = tempDir('ca');
     writeFileSync(join(dir, 'ca.crt'), Buffer.from([0x30, 0x82, 0x01, 0x0a]));
     e = await failure(kubeconfigFor('https://127.0.0.1:6443', { 'certificate-authority': join(dir, 'ca.crt') }));
     assert.match(e.message, /^the certificate authority of cluster "stub" \(".*ca\.crt", named by certificate-authority in ".*kubeconfig"\) is not PEM/);
@@ -232,7 +232,7 @@ describe('credentials that work keep working', () => {
   test('a token', async () => assert.equal(await authorizationSent({ token: 't0k3n' }), 'Bearer t0k3n'));
 
   test('a token file (relative to the kubeconfig)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pachsvc-token-'));
+    const dir = tempDir('token');
     writeFileSync(join(dir, 'token'), 'from-file\n');
     const file = join(dir, 'kubeconfig');
     writeFileSync(file, JSON.stringify(kubeconfigFor(stub.url, {}, { tokenFile: 'token' })));
@@ -247,7 +247,7 @@ describe('credentials that work keep working', () => {
   });
 
   test('an exec credential plugin (a relative command is relative to the kubeconfig), with its env and KUBERNETES_EXEC_INFO', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pachsvc-exec-'));
+    const dir = tempDir('exec');
     mkdirSync(join(dir, 'bin'));
     const plugin = join(dir, 'bin', 'get-token');
     writeFileSync(
@@ -286,7 +286,7 @@ describe('credentials that work keep working', () => {
     if (!hasOpenssl()) return t.skip('no openssl');
     const tls = makeTlsMaterial();
     const server = await startHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"}}'), tls);
-    const sa = mkdtempSync(join(tmpdir(), 'pachsvc-sa-'));
+    const sa = tempDir('sa');
     writeFileSync(join(sa, 'token'), 'sa-token\n');
     writeFileSync(join(sa, 'ca.crt'), tls.cert);
     writeFileSync(join(sa, 'namespace'), 'team-a\n');

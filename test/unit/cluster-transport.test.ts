@@ -10,8 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPLY_PATCH, Cluster, KINDS } from '../../src/cluster/client.ts';
@@ -35,6 +34,7 @@ import {
   type StubServer,
   type TlsMaterial,
 } from '../helpers/stub-network.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const HANG_GUARD_MS = 20_000;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -222,7 +222,7 @@ describe('without --request-timeout, default limits end every request', () => {
 
   test('close() ends requests still running, and nothing keeps the process alive', async () => {
     const silent = await keep(startSilentServer());
-    const script = join(mkdtempSync(join(tmpdir(), 'pachsvc-close-')), 'close.mts');
+    const script = join(tempDir('close'), 'close.mts');
     const client = fileURLToPath(new URL('../../src/cluster/client.ts', import.meta.url));
     const kubeconfig = writeKubeconfig(kubeconfigFor(silent.url, { 'insecure-skip-tls-verify': true }));
     writeFileSync(

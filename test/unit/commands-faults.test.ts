@@ -4,15 +4,15 @@
 // server: test/e2e/services.test.ts "a Deployment the API server rejects …" and the RBAC suite).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromStatus, KubectlError } from '../../src/cluster/errors.ts';
 import type { Kind, KubeObject } from '../../src/cluster/types.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { runIn } from '../helpers/test-factory.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pachsvc-faults-'));
+const dir = tempDir('faults');
 let n = 0;
 function spec(name: string): string {
   const file = join(dir, `${name}-${++n}.json`);

@@ -5,10 +5,9 @@
 // everything and exits 0, and open prints a URL and opens a browser only with --browser on a terminal.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWith } from '../../src/cli/start/run.ts';
 import { ClusterError } from '../../src/cluster/errors.ts';
@@ -16,6 +15,7 @@ import type { KubeObject } from '../../src/cluster/types.ts';
 import { addressFlag, portArg } from '../../src/cli/commands/port-forward.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { runIn, testFactory, type TestFactoryOptions } from '../helpers/test-factory.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const LABELS = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'pachsvc' };
 
@@ -124,7 +124,7 @@ async function server(tag: string) {
   return s;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'pachsvc-pf-'));
+const dir = tempDir('pf');
 function specFile(): string {
   const file = join(dir, 'web.json');
   writeFileSync(file, JSON.stringify({ pipeline: { name: 'web' }, transform: { image: 'python:3.12-slim', cmd: ['python3', '-m', 'http.server', '8080'] }, service: { internal_port: 8080 }, input: { pfs: { repo: 'data', glob: '/', branch: '0123456789abcdef0123456789abcdef' } } }));

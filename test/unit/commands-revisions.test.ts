@@ -2,14 +2,20 @@
 // pruned, rollback of spec and data, diff's exit codes and words, edit's loop.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ANNOTATIONS, decodePins, revisionOf } from '../../src/contract.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { runIn } from '../helpers/test-factory.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pachsvc-rev-'));
+const dir = tempDir('rev');
+
+/** The copy of the user's text edit kept (it says where), and its removal once a test has read it. */
+const keptCopy = (stderr: string): string => /A copy of your changes is in (\S+)/.exec(stderr)?.[1] ?? '';
+const removeKeptCopy = (copy: string) => {
+  if (copy) rmSync(dirname(copy), { recursive: true, force: true });
+};
 const C1 = '1'.repeat(32);
 const C2 = '2'.repeat(32);
 let n = 0;
@@ -218,6 +224,7 @@ describe('edit', () => {
     });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Edit cancelled, no valid changes were saved/);
+    removeKeptCopy(keptCopy(r.stderr));
     assert.equal(kube.peek('deployments', 'other'), undefined);
   });
   test('of a missing service: exit 1', async () => {
@@ -307,9 +314,10 @@ describe('review fixes: edit', () => {
     });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /was changed by someone else meanwhile \(revision 1 is now 2\): nothing was written/);
-    copy = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    copy = keptCopy(r.stderr);
     assert.ok(copy);
     assert.match(readFileSync(copy, 'utf8'), /image: nginx:alice/);
+    removeKeptCopy(copy);
     assert.equal(image(kube), 'nginx:bob');
     assert.equal(kube.peek('services', 'web')?.spec?.ports?.[0]?.port, 9090);
   });
@@ -320,8 +328,9 @@ describe('review fixes: edit', () => {
     const r = await runIn(['edit', 'web'], { kube, edit: (p) => writeFileSync(p, readFileSync(p, 'utf8').replace('image: nginx:1', 'image: nginx:9')) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Forbidden/);
-    const copy: string = /A copy of your changes is in (\S+)/.exec(r.stderr)?.[1] ?? '';
+    const copy = keptCopy(r.stderr);
     assert.match(readFileSync(copy, 'utf8'), /image: nginx:9/);
+    removeKeptCopy(copy);
   });
 });
 

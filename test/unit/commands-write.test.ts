@@ -2,14 +2,14 @@
 // each decision (what may be created, changed, deleted), its output and exit code, and the calls made.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { revisionOf } from '../../src/contract.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { runIn } from '../helpers/test-factory.ts';
+import { tempDir } from '../helpers/temp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'pachsvc-cmd-'));
+const dir = tempDir('cmd');
 let n = 0;
 function spec(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}-${++n}.json`);
@@ -161,7 +161,7 @@ describe('apply', () => {
   });
 
   test('applies a folder: one line per service in order, one failure does not stop the others', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'pachsvc-folder-'));
+    const folder = tempDir('folder');
     for (const name of ['alpha', 'beta', 'gamma']) writeFileSync(join(folder, `${name}.json`), JSON.stringify({ pipeline: { name }, transform: { image: 'nginx' }, service: { internal_port: 80 } }));
     const kube = new FakeKube();
     kube.seed('services', unmanaged('Service', 'beta') as never);
@@ -352,7 +352,7 @@ describe('review fixes: nothing written before every check passed', () => {
     assert.equal(kube.peek('deployments', 'web')?.metadata.labels?.team, 'a');
   });
   test('a folder with a spec only rendering finds broken: nothing is written, every such error said', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'pachsvc-render-err-'));
+    const folder = tempDir('render-err');
     const good = { pipeline: { name: 'a' }, transform: { image: 'nginx' }, service: { internal_port: 80 } };
     writeFileSync(join(folder, 'a.json'), JSON.stringify(good));
     writeFileSync(join(folder, 'b.json'), JSON.stringify({ ...good, pipeline: { name: 'b' }, pod_patch: JSON.stringify([{ op: 'remove', path: '/containers/7' }]) }));

@@ -2,16 +2,16 @@
 // built CLI against a request-logging stand-in API server, which must see no write without dryRun=All.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStubApiServer, type StubApiServer } from '../helpers/stub-apiserver.ts';
 import { ProcessGroup } from './helpers/processes.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const procs = new ProcessGroup();
-const dir = mkdtempSync(join(tmpdir(), 'pachsvc-dry-'));
+const dir = tempDir('dry');
 const specFile = join(dir, 'svc.json');
 writeFileSync(specFile, JSON.stringify({ pipeline: { name: 'svc' }, transform: { image: 'nginx' }, service: { internal_port: 80 }, input: { pfs: { repo: 'd', glob: '/' } } }));
 let stub: StubApiServer;
