@@ -17,6 +17,7 @@
 // benchmark creates is in namespaces of its own (label pachsvc.io/bench=true), deleted at the end.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { stringify } from 'yaml';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANAGED, benchNamespace, dropNamespace, log, openCluster, parseArgs, root, secs, snapshotBuild } from './env.mjs';
@@ -167,7 +168,7 @@ async function folder(pachsvc, env) {
     };
     const json = i % 2 === 0;
     const file = join(sub, `${name}.${json ? 'json' : 'yaml'}`);
-    writeFileSync(file, json ? JSON.stringify(spec, null, 2) : toYaml(spec));
+    writeFileSync(file, json ? JSON.stringify(spec, null, 2) : stringify(spec));
     files.push(file);
   }
   const list = join(tmp, 'folder-files');
@@ -194,17 +195,6 @@ async function folder(pachsvc, env) {
   notes.push(`${row}: services left by the folder apply ${counts[0]}, by the loop ${counts[1]} (expected ${n} each)`);
   if (counts.some((c) => c !== n)) throw new Error(`apply -f DIR left ${counts[0]} and the loop ${counts[1]} services, not ${n}`);
   results.push({ row, vs: `shell loop of ${n} pachsvc apply`, target: TARGETS.folder, s: summarize(r), requests: r.requests });
-}
-
-/** The little YAML the folder's specs need (maps, lists of scalars, strings and numbers). */
-function toYaml(value, indent = '') {
-  return Object.entries(value)
-    .map(([k, v]) => {
-      if (Array.isArray(v)) return `${indent}${k}:\n${v.map((x) => `${indent}  - ${JSON.stringify(x)}`).join('\n')}`;
-      if (v && typeof v === 'object') return `${indent}${k}:\n${toYaml(v, `${indent}  `)}`;
-      return `${indent}${k}: ${JSON.stringify(v)}`;
-    })
-    .join('\n') + (indent ? '' : '\n');
 }
 
 async function lists(pachsvc, env, ns, counts, target, runs) {

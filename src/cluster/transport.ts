@@ -130,9 +130,7 @@ function exchangeH1(x: Exchange, track: ((abort: () => void) => () => void) | un
     req.on('error', (err: NodeJS.ErrnoException) => {
       finish();
       if (res) return; // The answer's reader gets it.
-      if (secure && err.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(err.message)) {
-        // Go's client sees the "HTTP/" of a plain server's answer where a TLS record should be; OpenSSL
-        // only says "wrong version number", as for any non-TLS server: ask the port in plain HTTP.
+      if (secure && notTls(err)) {
         const left = limits.requestMs > 0 ? limits.requestMs - (Date.now() - started) : 2000;
         void speaksHttp(x.url, Math.min(2000, left)).then((yes) => reject(yes ? httpOnHttps(x.server) : fromNetwork(err, x.server, limits.requestMs)));
         return;
@@ -351,9 +349,7 @@ export class H2Connection {
       // A handshake that fails in reading (nothing was written yet) is ERR_SSL_…; https.request, which
       // writes at once, sees the same failure as EPROTO: said alike either way.
       const err = raw.code?.startsWith('ERR_SSL_') ? Object.assign(new Error(raw.message), { code: 'EPROTO' }) : raw;
-      if (err.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(err.message)) {
-        // Go's client sees the "HTTP/" of a plain server's answer where a TLS record should be; OpenSSL
-        // only says "wrong version number", as for any non-TLS server: ask the port in plain HTTP.
+      if (notTls(err)) {
         end();
         void speaksHttp(this.url, 2000).then((yes) => fail(yes ? httpOnHttps(this.server) : fromNetwork(err, this.server, limits.requestMs)));
         return;
@@ -370,6 +366,15 @@ export class H2Connection {
     this.session?.destroy();
     this.session = undefined;
   }
+}
+
+/**
+ * Whether the handshake failed because the server does not speak TLS. Go's client sees the "HTTP/" of a
+ * plain server's answer where a TLS record should be; OpenSSL only says "wrong version number", as for
+ * any non-TLS server: the caller asks the port in plain HTTP (speaksHttp).
+ */
+function notTls(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(err.message);
 }
 
 /** Whether the server at url's host and port answers a plain HTTP request (within ms). */
